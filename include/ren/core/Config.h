@@ -1,0 +1,53 @@
+#pragma once
+// The typed configuration of a run. A TOML file (plus `--set section.key=value` overrides) is
+// parsed once into these structs by loadConfig() (ConfigSchema.h); every stage reads only these.
+// Defaults here are the defaults of the framework; configs/*.toml override them.
+#include <cstdint>
+#include <string>
+
+namespace ren {
+
+/// [run]: where the run lives, its seed and its resources.
+struct RunConfig {
+  std::string dir = "runs/demo";  ///< run directory (relative paths are relative to the working directory)
+  std::string name;               ///< run id used in tables; empty = the run directory's name
+  std::int64_t seed = 42;         ///< run seed: every other seed derives from it
+  int threads = 0;                ///< worker threads per process; 0 = allocation (SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) or all cores
+  std::string logLevel = "info";  ///< trace, debug, info, warn, error
+};
+
+/// [cohort]: where the scans come from.
+struct CohortConfig {
+  std::string source = "synthetic";  ///< synthetic (generated into RUN/cohort by the synth stage) or table
+  std::string table;                 ///< cohort CSV (scan_id, patient_id, label, image, lobes, site) when source = table
+  std::string labels = "lungmask";   ///< lobe-map convention: a name from the LabelConvention registry, or auto
+};
+
+/// [synth]: the built-in synthetic ILD cohort (`ren synth`).
+struct SynthConfig {
+  int patients = 50;                 ///< number of patients
+  int maxScansPerPatient = 4;        ///< longitudinal scans per patient are drawn from 1..this (mean ~ 3 when 4)
+  int size = 96;                     ///< voxels per in-plane axis
+  double spacing = 2.5;              ///< in-plane voxel size, mm
+  int sites = 3;                     ///< scanner sites (noise, kernel blur, slice thickness differ per site)
+  double prevalence = 0.5;           ///< fraction of patients with ILD
+  double converters = 0.15;          ///< fraction of ILD patients whose first scan is still label 0
+  double confounders = 0.5;          ///< fraction of control patients with atelectasis or emphysema
+  std::string labels = "lungmask";   ///< lobe-map convention written: lungmask or totalseg-v2
+  std::int64_t seed = 0;             ///< cohort seed; 0 = derive from run.seed
+};
+
+/// [split]: the patient-level cross-validation split (METHOD.md section 4).
+struct SplitConfig {
+  int folds = 5;                 ///< number of patient-level folds
+  bool rotateValTest = false;    ///< also run every fold with the val/test halves swapped (doubles the grid)
+};
+
+struct Config {
+  RunConfig run;
+  CohortConfig cohort;
+  SynthConfig synth;
+  SplitConfig split;
+};
+
+}  // namespace ren

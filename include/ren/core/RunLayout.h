@@ -1,0 +1,23 @@
+#pragma once
+// Paths of the run directory (INTERFACE.md "The run directory"), in one place.
+#include <filesystem>
+
+#include "ren/core/Config.h"
+
+namespace ren::layout {
+
+inline std::filesystem::path runDir(const Config& c) { return c.run.dir; }
+/// Where `ren run` generates the synthetic cohort (cohort.source = synthetic).
+inline std::filesystem::path syntheticCohortDir(const Config& c) { return runDir(c) / "cohort"; }
+/// The cohort table the run reads.
+inline std::filesystem::path cohortTable(const Config& c) {
+  return c.cohort.source == "synthetic" ? syntheticCohortDir(c) / "cohort.csv" : std::filesystem::path(c.cohort.table);
+}
+inline std::filesystem::path splitCsv(const Config& c) { return runDir(c) / "split.csv"; }
+inline std::filesystem::path splitSummary(const Config& c) { return runDir(c) / "split.json"; }
+inline std::filesystem::path logsDir(const Config& c) { return runDir(c) / "logs"; }
+
+/// The cohort seed of the synthetic generator: synth.seed, or derived from run.seed when 0.
+std::uint64_t synthSeed(const Config& c);
+
+}  // namespace ren::layout

@@ -1,0 +1,27 @@
+#include "CliCommand.h"
+#include "DependencyVersions.h"
+#include "ren/core/Logging.h"
+#include "ren/core/Stage.h"
+
+namespace ren::cli {
+
+void ConfigOptions::addTo(CLI::App& sub, bool configRequired) {
+  auto* opt = sub.add_option("--config,-c", file, "TOML config file (configs/*.toml, jobs/*.toml)");
+  if (configRequired) opt->required();
+  sub.add_option("--set", sets, "override a config key: --set section.key=value (repeatable)")->take_all();
+}
+
+Config ConfigOptions::load() const {
+  std::vector<ConfigOverride> overrides;
+  for (const auto& s : sets) overrides.push_back(parseOverride(s));
+  return loadConfig(file, overrides);
+}
+
+Config ConfigOptions::startRun() const {
+  const Config c = load();
+  initLogging(c.run.logLevel);
+  prepareRun(c, dependencyVersions());
+  return c;
+}
+
+}  // namespace ren::cli

@@ -1,0 +1,441 @@
+#include "ren/core/ConfigSchema.h"
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <variant>
+
+#include "ren/core/AtomicFile.h"
+#include "ren/core/Csv.h"
+#include "ren/core/Error.h"
+#include "ren/core/LabelConvention.h"
+#include "ren/core/Sha256.h"
+
+namespace ren {
+namespace fs = std::filesystem;
+
+namespace {
+
+using FieldRef = std::variant<std::string*, std::int64_t*, int*, double*, bool*>;
+
+/// One configuration key: where it lives in Config, its documentation and its constraints.
+struct Field {
+  std::string section;
+  std::string key;
+  std::string doc;
+  std::function<FieldRef(Config&)> ref;
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  std::function<std::vector<std::string>()> choices;  // allowed string values (empty = free text)
+  bool nonEmpty = false;
+
+  std::string path() const { return section + "." + key; }
+};
+
+struct Section {
+  std::string name;
+  std::string doc;
+};
+
+const std::vector<Section>& sections() {
+  static const std::vector<Section> s{
+      {"run", "where the run lives, its seed and its resources"},
+      {"cohort", "where the scans come from"},
+      {"synth", "the built-in synthetic ILD cohort (ren synth)"},
+      {"split", "the patient-level cross-validation split (METHOD.md section 4)"},
+  };
+  return s;
+}
+
+std::vector<std::string> fixedChoices(std::initializer_list<const char*> values) {
+  return {values.begin(), values.end()};
+}
+
+const std::vector<Field>& schema() {
+  static const std::vector<Field> fields = [] {
+    std::vector<Field> f;
+    auto add = [&](const char* section, const char* key, const char* doc, std::function<FieldRef(Config&)> ref) -> Field& {
+      Field field;
+      field.section = section;
+      field.key = key;
+      field.doc = doc;
+      field.ref = std::move(ref);
+      f.push_back(std::move(field));
+      return f.back();
+    };
+    // [run]
+    add("run", "dir", "run directory (relative to the working directory)", [](Config& c) { return FieldRef(&c.run.dir); })
+        .nonEmpty = true;
+    add("run", "name", "run id printed in tables; empty = the run directory's name",
+        [](Config& c) { return FieldRef(&c.run.name); });
+    {
+      Field& x = add("run", "seed", "run seed; every other seed derives from it", [](Config& c) { return FieldRef(&c.run.seed); });
+      x.min = 0;
+      x.max = 9007199254740992.0;  // 2^53: exactly representable everywhere
+    }
+    {
+      Field& x = add("run", "threads",
+                     "threads per process; 0 = the allocation (SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) or all cores",
+                     [](Config& c) { return FieldRef(&c.run.threads); });
+      x.min = 0;
+      x.max = 1024;
+    }
+    add("run", "log_level", "console and log-file verbosity", [](Config& c) { return FieldRef(&c.run.logLevel); })
+        .choices = [] { return fixedChoices({"trace", "debug", "info", "warn", "error"}); };
+    // [cohort]
+    add("cohort", "source", "synthetic = generate the built-in cohort into RUN/cohort; table = read cohort.table",
+        [](Config& c) { return FieldRef(&c.cohort.source); })
+        .choices = [] { return fixedChoices({"synthetic", "table"}); };
+    add("cohort", "table", "cohort CSV (scan_id,patient_id,label,image,lobes,site) when source = table",
+        [](Config& c) { return FieldRef(&c.cohort.table); });
+    add("cohort", "labels", "lobe label-map convention of the cohort (auto = detect and log)",
+        [](Config& c) { return FieldRef(&c.cohort.labels); })
+        .choices = [] {
+          auto names = LabelConventionRegistry::instance().names();
+          names.push_back("auto");
+          return names;
+        };
+    // [synth]
+    auto intRange = [](Field& x, double lo, double hi) {
+      x.min = lo;
+      x.max = hi;
+    };
+    intRange(add("synth", "patients", "number of patients", [](Config& c) { return FieldRef(&c.synth.patients); }), 2, 100000);
+    intRange(add("synth", "max_scans_per_patient", "longitudinal scans per patient are drawn from 1..this",
+                 [](Config& c) { return FieldRef(&c.synth.maxScansPerPatient); }),
+             1, 10);
+    intRange(add("synth", "size", "voxels per in-plane axis", [](Config& c) { return FieldRef(&c.synth.size); }), 16, 1024);
+    intRange(add("synth", "spacing", "in-plane voxel size in mm", [](Config& c) { return FieldRef(&c.synth.spacing); }), 0.3,
+             10.0);
+    intRange(add("synth", "sites", "scanner sites (noise, kernel, slice thickness)", [](Config& c) { return FieldRef(&c.synth.sites); }),
+             1, 8);
+    intRange(add("synth", "prevalence", "fraction of patients with ILD", [](Config& c) { return FieldRef(&c.synth.prevalence); }),
+             0.0, 1.0);
+    intRange(add("synth", "converters", "fraction of ILD patients whose first scan is still label 0",
+                 [](Config& c) { return FieldRef(&c.synth.converters); }),
+             0.0, 1.0);
+    intRange(add("synth", "confounders", "fraction of control patients with basal atelectasis or upper-lobe emphysema",
+                 [](Config& c) { return FieldRef(&c.synth.confounders); }),
+             0.0, 1.0);
+    add("synth", "labels", "lobe label-map convention written", [](Config& c) { return FieldRef(&c.synth.labels); })
+        .choices = [] { return fixedChoices({"lungmask", "totalseg-v2"}); };
+    intRange(add("synth", "seed", "cohort seed; 0 = derived from run.seed", [](Config& c) { return FieldRef(&c.synth.seed); }), 0,
+             9007199254740992.0);
+    // [split]
+    intRange(add("split", "folds", "number of patient-level folds", [](Config& c) { return FieldRef(&c.split.folds); }), 2, 50);
+    add("split", "rotate_val_test", "also run each fold with val/test swapped (folds K..2K-1); doubles the grid",
+        [](Config& c) { return FieldRef(&c.split.rotateValTest); });
+    return f;
+  }();
+  return fields;
+}
+
+const Field* findField(const std::string& section, const std::string& key) {
+  for (const Field& f : schema())
+    if (f.section == section && f.key == key) return &f;
+  return nullptr;
+}
+
+bool isSection(const std::string& name) {
+  for (const auto& s : sections())
+    if (s.name == name) return true;
+  return false;
+}
+
+std::string joinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+std::string keysOf(const std::string& section) {
+  std::vector<std::string> keys;
+  for (const Field& f : schema())
+    if (f.section == section) keys.push_back(f.key);
+  return joinList(keys);
+}
+
+std::string sectionNames() {
+  std::vector<std::string> names;
+  for (const auto& s : sections()) names.push_back(s.name);
+  return joinList(names);
+}
+
+std::string typeName(const FieldRef& ref) {
+  struct V {
+    std::string operator()(std::string*) const { return "a string"; }
+    std::string operator()(std::int64_t*) const { return "an integer"; }
+    std::string operator()(int*) const { return "an integer"; }
+    std::string operator()(double*) const { return "a number"; }
+    std::string operator()(bool*) const { return "a boolean (true or false)"; }
+  };
+  return std::visit(V{}, ref);
+}
+
+std::string formatNumber(double v) {
+  if (std::fabs(v) < 1e15 && v == std::floor(v)) return std::to_string(static_cast<long long>(v));
+  return formatDouble(v);
+}
+
+std::string rangeText(const Field& f) {
+  const bool hasMin = std::isfinite(f.min), hasMax = std::isfinite(f.max);
+  if (hasMin && hasMax) return "between " + formatNumber(f.min) + " and " + formatNumber(f.max);
+  if (hasMin) return "at least " + formatNumber(f.min);
+  if (hasMax) return "at most " + formatNumber(f.max);
+  return "";
+}
+
+std::string tomlString(const std::string& s) {
+  std::ostringstream o;
+  o << toml::value<std::string>(s);
+  return o.str();
+}
+
+[[noreturn]] void badValue(const Field& f, const std::string& shown, const std::string& origin, const std::string& why) {
+  throw ConfigError(origin + ": " + f.path() + " = " + shown + ": " + why);
+}
+
+void checkRange(const Field& f, double v, const std::string& shown, const std::string& origin) {
+  if (v < f.min || v > f.max) badValue(f, shown, origin, "must be " + rangeText(f));
+}
+
+/// Assigns a TOML node to a field, checking type and constraints.
+void assign(const Field& f, Config& config, const toml::node& node, const std::string& origin) {
+  std::ostringstream shownStream;
+  node.visit([&](const auto& n) { shownStream << n; });
+  const std::string shown = shownStream.str();
+  const FieldRef ref = f.ref(config);
+  const std::string expected = "expected " + typeName(ref);
+  if (auto* s = std::get_if<std::string*>(&ref)) {
+    auto v = node.value_exact<std::string>();
+    if (!v) badValue(f, shown, origin, expected);
+    if (f.nonEmpty && v->empty()) badValue(f, shown, origin, "must not be empty");
+    if (f.choices) {
+      auto allowed = f.choices();
+      bool ok = false;
+      for (const auto& a : allowed) ok = ok || a == *v;
+      if (!ok) badValue(f, shown, origin, "allowed values are " + joinList(allowed));
+    }
+    **s = *v;
+  } else if (auto* b = std::get_if<bool*>(&ref)) {
+    auto v = node.value_exact<bool>();
+    if (!v) badValue(f, shown, origin, expected);
+    **b = *v;
+  } else if (auto* d = std::get_if<double*>(&ref)) {
+    std::optional<double> v;
+    if (node.is_floating_point()) v = node.value_exact<double>();
+    if (node.is_integer()) v = static_cast<double>(*node.value_exact<std::int64_t>());
+    if (!v) badValue(f, shown, origin, expected);
+    if (!std::isfinite(*v)) badValue(f, shown, origin, "must be a finite number");
+    checkRange(f, *v, shown, origin);
+    **d = *v;
+  } else {
+    auto v = node.value_exact<std::int64_t>();
+    if (!v) badValue(f, shown, origin, expected);
+    checkRange(f, static_cast<double>(*v), shown, origin);
+    if (auto* i = std::get_if<int*>(&ref)) **i = static_cast<int>(*v);
+    if (auto* i64 = std::get_if<std::int64_t*>(&ref)) **i64 = *v;
+  }
+}
+
+/// Parses the text of an override into a TOML node of the field's type.
+void assignText(const Field& f, Config& config, const std::string& text, const std::string& origin) {
+  const FieldRef ref = f.ref(config);
+  if (std::holds_alternative<std::string*>(ref)) {
+    // Strings are taken literally unless written as a quoted TOML string.
+    std::string value = text;
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      try {
+        auto t = toml::parse("v = " + value);
+        if (auto s = t["v"].value<std::string>()) value = *s;
+      } catch (const toml::parse_error&) {
+      }
+    }
+    assign(f, config, toml::value<std::string>(value), origin);
+    return;
+  }
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    badValue(f, text, origin, "expected " + typeName(ref));
+  }
+  assign(f, config, *parsed.get("v"), origin);
+}
+
+toml::table parseTomlFile(const fs::path& file, int depth) {
+  if (depth > 8) throw ConfigError(file.string() + ": 'extends' chain is deeper than 8 files (a cycle?)");
+  if (!fs::exists(file)) throw ConfigError("config file '" + file.string() + "' does not exist");
+  std::string text;
+  try {
+    text = readFile(file);
+  } catch (const InputError& e) {
+    throw ConfigError(e.what());
+  }
+  toml::table table;
+  try {
+    table = toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << file.string() << ":" << e.source().begin.line << ":" << e.source().begin.column << ": invalid TOML: "
+        << e.description();
+    throw ConfigError(msg.str());
+  }
+  if (auto* base = table.get("extends")) {
+    auto basePath = base->value<std::string>();
+    if (!basePath) throw ConfigError(file.string() + ": extends must be a string (a path to another config)");
+    fs::path resolved = fs::path(*basePath).is_absolute() ? fs::path(*basePath) : file.parent_path() / *basePath;
+    toml::table merged = parseTomlFile(resolved, depth + 1);
+    table.erase("extends");
+    // Deep merge: sections of this file override the base key by key.
+    for (auto&& [k, v] : table) {
+      if (auto* sub = v.as_table(); sub && merged.get(k) && merged.get(k)->is_table()) {
+        for (auto&& [sk, sv] : *sub) merged.get(k)->as_table()->insert_or_assign(sk, sv);
+      } else {
+        merged.insert_or_assign(k, v);
+      }
+    }
+    return merged;
+  }
+  return table;
+}
+
+Config bindTable(const toml::table& table, const std::string& origin, const std::vector<ConfigOverride>& overrides) {
+  Config config;
+  for (auto&& [sectionKey, node] : table) {
+    const std::string section(sectionKey.str());
+    if (!isSection(section))
+      throw ConfigError(origin + ": unknown section [" + section + "]; allowed sections are " + sectionNames());
+    const toml::table* sub = node.as_table();
+    if (!sub) throw ConfigError(origin + ": " + section + " must be a table ([" + section + "])");
+    for (auto&& [key, value] : *sub) {
+      const std::string k(key.str());
+      const Field* f = findField(section, k);
+      if (!f)
+        throw ConfigError(origin + ": unknown key " + section + "." + k + "; allowed keys in [" + section + "] are " +
+                          keysOf(section));
+      assign(*f, config, value, origin);
+    }
+  }
+  for (const ConfigOverride& o : overrides) {
+    const auto dot = o.key.find('.');
+    const std::string section = o.key.substr(0, dot), key = o.key.substr(dot + 1);
+    if (!isSection(section))
+      throw ConfigError("--set " + o.key + ": unknown section '" + section + "'; allowed sections are " + sectionNames());
+    const Field* f = findField(section, key);
+    if (!f)
+      throw ConfigError("--set " + o.key + ": unknown key; allowed keys in [" + section + "] are " + keysOf(section));
+    assignText(*f, config, o.value, "--set");
+  }
+  validateConfig(config);
+  return config;
+}
+
+std::string formatValue(const FieldRef& ref) {
+  struct V {
+    std::string operator()(std::string* s) const { return tomlString(*s); }
+    std::string operator()(std::int64_t* i) const { return std::to_string(*i); }
+    std::string operator()(int* i) const { return std::to_string(*i); }
+    std::string operator()(double* d) const {
+      std::string s = formatDouble(*d);
+      if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+      return s;
+    }
+    std::string operator()(bool* b) const { return *b ? "true" : "false"; }
+  };
+  return std::visit(V{}, ref);
+}
+
+std::string formatSections(const Config& config, const std::vector<std::string>& wanted, bool withDocs) {
+  Config copy = config;  // refs need a mutable object; printing never changes it
+  std::ostringstream out;
+  bool first = true;
+  for (const Section& s : sections()) {
+    bool include = wanted.empty();
+    for (const auto& w : wanted) include = include || w == s.name;
+    if (!include) continue;
+    if (!first) out << "\n";
+    first = false;
+    if (withDocs) out << "# " << s.doc << "\n";
+    out << "[" << s.name << "]\n";
+    for (const Field& f : schema()) {
+      if (f.section != s.name) continue;
+      if (withDocs) {
+        out << "# " << f.doc;
+        if (f.choices) out << " (" << joinList(f.choices()) << ")";
+        const std::string range = rangeText(f);
+        if (!range.empty()) out << " (" << range << ")";
+        out << "\n";
+      }
+      out << f.key << " = " << formatValue(f.ref(copy)) << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace
+
+ConfigOverride parseOverride(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set '" + text + "': expected section.key=value (e.g. run.dir=runs/test)");
+  ConfigOverride o{text.substr(0, eq), text.substr(eq + 1)};
+  const auto dot = o.key.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == o.key.size())
+    throw ConfigError("--set '" + text + "': the key must be section.key (e.g. synth.patients=20)");
+  return o;
+}
+
+Config parseConfigText(const std::string& text, const std::string& origin, const std::vector<ConfigOverride>& overrides) {
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": invalid TOML: " << e.description();
+    throw ConfigError(msg.str());
+  }
+  if (table.contains("extends")) throw ConfigError(origin + ": extends is only allowed in config files");
+  return bindTable(table, origin, overrides);
+}
+
+Config loadConfig(const fs::path& file, const std::vector<ConfigOverride>& overrides) {
+  if (file.empty()) return bindTable(toml::table{}, "defaults", overrides);
+  return bindTable(parseTomlFile(file, 0), file.string(), overrides);
+}
+
+void validateConfig(const Config& c) {
+  if (c.cohort.source == "table" && c.cohort.table.empty())
+    throw ConfigError("cohort.table must name the cohort CSV when cohort.source = \"table\"");
+  if (c.cohort.source == "synthetic" && c.cohort.labels != "auto" && c.cohort.labels != c.synth.labels)
+    throw ConfigError("cohort.labels = \"" + c.cohort.labels + "\" contradicts synth.labels = \"" + c.synth.labels +
+                      "\" for a synthetic cohort: use the same convention or auto");
+}
+
+std::string formatConfig(const Config& config, bool withDocs) { return formatSections(config, {}, withDocs); }
+
+std::string configHash(const Config& config) { return sha256Hex(formatConfig(config, false)); }
+
+std::string sectionsHash(const Config& config, const std::vector<std::string>& wanted) {
+  for (const auto& w : wanted)
+    if (!isSection(w)) throw ConfigError("internal: unknown config section '" + w + "' in a stage fingerprint");
+  return sha256Hex(formatSections(config, wanted, false));
+}
+
+std::vector<std::string> configSections() {
+  std::vector<std::string> out;
+  for (const auto& s : sections()) out.push_back(s.name);
+  return out;
+}
+
+}  // namespace ren
+
+namespace ren {
+std::string tomlLibraryVersion() {
+  return std::to_string(TOML_LIB_MAJOR) + "." + std::to_string(TOML_LIB_MINOR) + "." + std::to_string(TOML_LIB_PATCH);
+}
+}  // namespace ren

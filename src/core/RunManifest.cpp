@@ -1,0 +1,74 @@
+#include "ren/core/RunManifest.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "ren/core/AtomicFile.h"
+#include "ren/core/Error.h"
+
+namespace ren {
+namespace fs = std::filesystem;
+
+namespace {
+/// An exclusive advisory lock on a file, released on destruction.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& file) {
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT, 0644);
+    if (fd_ < 0) throw InputError("cannot open lock file '" + file.string() + "': " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        ::close(fd_);
+        throw InputError("cannot lock '" + file.string() + "': " + std::strerror(errno));
+      }
+    }
+  }
+  ~FileLock() {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+}  // namespace
+
+std::string utcNow() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+RunManifest::RunManifest(fs::path runDir) : runDir_(std::move(runDir)) {}
+
+nlohmann::json RunManifest::read() const {
+  if (!fs::exists(path())) return nlohmann::json::object();
+  try {
+    return nlohmann::json::parse(readFile(path()));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("corrupt run manifest '" + path().string() + "': " + e.what());
+  }
+}
+
+void RunManifest::update(const std::function<void(nlohmann::json&)>& edit) const {
+  std::error_code ec;
+  fs::create_directories(runDir_, ec);
+  if (ec) throw InputError("cannot create run directory '" + runDir_.string() + "': " + ec.message());
+  FileLock lock(runDir_ / ".manifest.lock");
+  nlohmann::json manifest = read();
+  edit(manifest);
+  manifest["updated"] = utcNow();
+  writeFileAtomic(path(), manifest.dump(2) + "\n");
+}
+
+}  // namespace ren
