@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "CliCommand.h"
+#include "ren/core/Csv.h"
 #include "ren/core/Error.h"
 #include "ren/core/Logging.h"
 #include "ren/core/Parallel.h"
@@ -45,7 +46,7 @@ std::vector<CliCommand> synthCommands() {
                if (o->patients) set("synth.patients", std::to_string(*o->patients));
                if (o->seed) set("synth.seed", std::to_string(*o->seed));
                if (o->size) set("synth.size", std::to_string(*o->size));
-               if (o->spacing) set("synth.spacing", std::to_string(*o->spacing));
+               if (o->spacing) set("synth.spacing", formatDouble(*o->spacing));
                if (o->sites) set("synth.sites", std::to_string(*o->sites));
                if (o->labels) {
                  set("synth.labels", *o->labels);

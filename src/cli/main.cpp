@@ -39,6 +39,19 @@ int main(int argc, char** argv) {
       CLI::App* sub = app.add_subcommand(command.name, command.help);
       actions.emplace_back(sub, command.setup(*sub));
     }
+    // Name an unknown subcommand (CLI11 would only say that one is required).
+    if (argc > 1 && argv[1][0] != '-') {
+      std::string names;
+      bool known = false;
+      for (const auto& [sub, action] : actions) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+        known = known || sub->get_name() == argv[1];
+      }
+      if (!known) {
+        std::cerr << "ren: usage error: unknown subcommand '" << argv[1] << "'; available: " << names << "\n";
+        return 2;
+      }
+    }
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -203,8 +203,16 @@ void checkRange(const Field& f, double v, const std::string& shown, const std::s
   if (v < f.min || v > f.max) badValue(f, shown, origin, "must be " + rangeText(f));
 }
 
+/// "file:line" of a node read from a file (so errors in an `extends` base name the base), else `fallback`.
+std::string originOf(const toml::node& node, const std::string& fallback) {
+  const auto& src = node.source();
+  if (!src.path || src.path->empty()) return fallback;
+  return *src.path + ":" + std::to_string(src.begin.line);
+}
+
 /// Assigns a TOML node to a field, checking type and constraints.
-void assign(const Field& f, Config& config, const toml::node& node, const std::string& origin) {
+void assign(const Field& f, Config& config, const toml::node& node, const std::string& fallbackOrigin) {
+  const std::string origin = originOf(node, fallbackOrigin);
   std::ostringstream shownStream;
   node.visit([&](const auto& n) { shownStream << n; });
   const std::string shown = shownStream.str();
@@ -236,7 +244,10 @@ void assign(const Field& f, Config& config, const toml::node& node, const std::s
   } else {
     auto v = node.value_exact<std::int64_t>();
     if (!v) badValue(f, shown, origin, expected);
-    checkRange(f, static_cast<double>(*v), shown, origin);
+    // Compare as integers: bounds up to 2^53 are exact in int64, values near them may not be in double.
+    if ((std::isfinite(f.min) && *v < static_cast<std::int64_t>(f.min)) ||
+        (std::isfinite(f.max) && *v > static_cast<std::int64_t>(f.max)))
+      badValue(f, shown, origin, "must be " + rangeText(f));
     if (auto* i = std::get_if<int*>(&ref)) **i = static_cast<int>(*v);
     if (auto* i64 = std::get_if<std::int64_t*>(&ref)) **i64 = *v;
   }
@@ -289,6 +300,9 @@ toml::table parseTomlFile(const fs::path& file, int depth) {
     auto basePath = base->value<std::string>();
     if (!basePath) throw ConfigError(file.string() + ": extends must be a string (a path to another config)");
     fs::path resolved = fs::path(*basePath).is_absolute() ? fs::path(*basePath) : file.parent_path() / *basePath;
+    if (!fs::exists(resolved))
+      throw ConfigError(file.string() + ": extends = \"" + *basePath + "\": config file '" + resolved.string() +
+                        "' does not exist");
     toml::table merged = parseTomlFile(resolved, depth + 1);
     table.erase("extends");
     // Deep merge: sections of this file override the base key by key.
@@ -309,15 +323,15 @@ Config bindTable(const toml::table& table, const std::string& origin, const std:
   for (auto&& [sectionKey, node] : table) {
     const std::string section(sectionKey.str());
     if (!isSection(section))
-      throw ConfigError(origin + ": unknown section [" + section + "]; allowed sections are " + sectionNames());
+      throw ConfigError(originOf(node, origin) + ": unknown section [" + section + "]; allowed sections are " + sectionNames());
     const toml::table* sub = node.as_table();
     if (!sub) throw ConfigError(origin + ": " + section + " must be a table ([" + section + "])");
     for (auto&& [key, value] : *sub) {
       const std::string k(key.str());
       const Field* f = findField(section, k);
       if (!f)
-        throw ConfigError(origin + ": unknown key " + section + "." + k + "; allowed keys in [" + section + "] are " +
-                          keysOf(section));
+        throw ConfigError(originOf(value, origin) + ": unknown key " + section + "." + k + "; allowed keys in [" + section +
+                          "] are " + keysOf(section));
       assign(*f, config, value, origin);
     }
   }

@@ -117,7 +117,7 @@ check_synth_dir() { # DIR: a complete synthetic cohort directory
   [ "$lobes" -eq "$rows" ] || fail "$lobes lobe maps for $rows scans"
   # Every row points at files that exist, paths relative to the CSV.
   local missing
-  missing=$(tail -n +2 "$dir/cohort.csv" | while IFS=, read -r scan patient label image lobe site; do
+  missing=$(tail -n +2 "$dir/cohort.csv" | while IFS=, read -r scan _patient label image lobe _site; do
     [ -f "$dir/$image" ] || echo "$image"
     [ -f "$dir/$lobe" ] || echo "$lobe"
     case "$label" in 0 | 1) ;; *) echo "label $label of $scan" ;; esac
@@ -133,7 +133,7 @@ case_version() {
   expect_rc 0
   local lib
   for lib in libtorch xgboost hdf5 itk mpi tomlplusplus; do
-    grep -qE "^[[:space:]]*$lib[[:space:]]+[^[:space:]]" "$IO/out" || fail "no '$lib <version>' line in ren version
+    grep -qE "^[[:space:]]*${lib}[[:space:]]+[^[:space:]]" "$IO/out" || fail "no '$lib <version>' line in ren version
 $(show)"
   done
   grep -qE '^ren [0-9]' "$IO/out" || fail "no 'ren <version>' line"
@@ -159,16 +159,22 @@ case_help() {
   expect_rc 0
   expect_in "$IO/out" "--config"
   expect_in "$IO/out" "--set"
-  # Every subcommand prints --help and exits 0, also the ones not available yet.
-  for sub in version config synth split run status preprocess radiomics train-task train gate fuse reduce submit; do
-    ren "$sub" --help
-    expect_rc 0
-    expect_in "$IO/out" "Usage"
-  done
   ren config check --help
   expect_rc 0
   expect_empty_dir "$W"
 }
+
+# Every subcommand prints --help and exits 0 (the unavailable ones: see case_unavailable).
+check_sub_help() {
+  local sub
+  for sub in "$@"; do
+    ren "$sub" --help
+    expect_rc 0
+    expect_in "$IO/out" "Usage"
+  done
+  expect_empty_dir "$W"
+}
+case_help_available() { check_sub_help version config synth split run status; }
 
 case_no_subcommand() {
   ren
@@ -253,6 +259,10 @@ case_unavailable() { # STAGE
   expect_last_err "$stage"
   # No run directory (tiny.toml's runs/tiny would land in the working directory), nothing at all.
   expect_empty_dir "$W"
+  # It still documents itself.
+  ren "$stage" --help
+  expect_rc 0
+  expect_in "$IO/out" "not available in this build"
 }
 
 case_synth() {
@@ -444,10 +454,26 @@ case_bad_label() {
   [ "$(json_get "$W/badrun/manifest.json" 'd["stages"]["split"]["status"]')" = "failed" ] || fail "split not recorded as failed"
 }
 
-CASES="version version_json help no_subcommand unknown_subcommand split_without_config config_check set_bad_value
+# `ren synth --spacing X` passes X through std::to_string (6 decimals), so 0.3000004 becomes 0.3.
+case_synth_spacing_exact() {
+  ren synth --out "$W/c" --patients 2 --size 24 --spacing 0.3000004 --seed 5
+  expect_rc 0
+  local spacing
+  spacing=$(json_get "$W/c/truth.json" 'repr(d["generator"]["spacing_mm"])')
+  [ "$spacing" = "0.3000004" ] || fail "--spacing 0.3000004 was written as spacing_mm $spacing"
+}
+# An unknown subcommand should be named in the last line ("the last line on failure names the cause").
+case_unknown_subcommand_named() {
+  ren frobnicate
+  expect_rc 2
+  expect_last_err "frobnicate"
+}
+
+CASES="version version_json help help_available no_subcommand unknown_subcommand split_without_config config_check set_bad_value
 unavailable_preprocess unavailable_train-task unavailable_gate unavailable_fuse unavailable_reduce unavailable_radiomics
 unavailable_train unavailable_submit synth synth_totalseg run run_resume status run_changed_split stages_individually
-split_no_cohort bad_label"
+split_no_cohort bad_label
+synth_spacing_exact unknown_subcommand_named"
 
 [ -x "$REN" ] || fail "ren binary '$REN' is not executable"
 case "$CASE" in
