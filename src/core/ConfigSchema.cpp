@@ -306,11 +306,12 @@ toml::table parseTomlFile(const fs::path& file, int depth) {
     toml::table merged = parseTomlFile(resolved, depth + 1);
     table.erase("extends");
     // Deep merge: sections of this file override the base key by key.
+    // Nodes are moved, not copied, so they keep their source file and line for error messages.
     for (auto&& [k, v] : table) {
       if (auto* sub = v.as_table(); sub && merged.get(k) && merged.get(k)->is_table()) {
-        for (auto&& [sk, sv] : *sub) merged.get(k)->as_table()->insert_or_assign(sk, sv);
+        for (auto&& [sk, sv] : *sub) merged.get(k)->as_table()->insert_or_assign(sk, std::move(sv));
       } else {
-        merged.insert_or_assign(k, v);
+        merged.insert_or_assign(k, std::move(v));
       }
     }
     return merged;
