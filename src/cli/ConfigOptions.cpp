@@ -1,6 +1,9 @@
+#include <ATen/Parallel.h>
+
 #include "CliCommand.h"
 #include "DependencyVersions.h"
 #include "ren/core/Logging.h"
+#include "ren/core/Parallel.h"
 #include "ren/core/Stage.h"
 
 namespace ren::cli {
@@ -20,6 +23,8 @@ Config ConfigOptions::load() const {
 Config ConfigOptions::startRun() const {
   const Config c = load();
   initLogging(c.run.logLevel);
+  // LibTorch starts with one intra-op thread on these machines: give it the run's allocation.
+  at::set_num_threads(resolveThreadCount(c.run.threads));
   prepareRun(c, dependencyVersions());
   return c;
 }
