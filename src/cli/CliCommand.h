@@ -10,6 +10,7 @@
 
 #include "ren/core/Config.h"
 #include "ren/core/ConfigSchema.h"
+#include "ren/core/ProcessGroup.h"
 
 namespace ren::cli {
 
@@ -29,8 +30,9 @@ struct ConfigOptions {
   void addTo(CLI::App& sub, bool configRequired);
   /// Loads and validates the effective config (throws ConfigError).
   Config load() const;
-  /// load(), then logging and the run directory (RUN/config.toml, manifest header with versions).
-  Config startRun() const;
+  /// load(), then logging and the run directory (RUN/config.toml, manifest header with versions,
+  /// written by rank 0 of `group`; every rank waits for it).
+  Config startRun(ProcessGroup& group) const;
 };
 
 std::vector<CliCommand> versionCommands();

@@ -2,6 +2,7 @@
 
 #include "CliCommand.h"
 #include "DependencyVersions.h"
+#include "ren/core/Error.h"
 #include "ren/core/Logging.h"
 #include "ren/core/Parallel.h"
 #include "ren/core/Stage.h"
@@ -20,12 +21,21 @@ Config ConfigOptions::load() const {
   return loadConfig(file, overrides);
 }
 
-Config ConfigOptions::startRun() const {
+Config ConfigOptions::startRun(ProcessGroup& group) const {
   const Config c = load();
-  initLogging(c.run.logLevel);
+  // Other ranks keep the console for warnings; their full logs go to RUN/logs/<stage>-rank<r>.log.
+  initLogging(c.run.logLevel, group.rank() == 0 ? "" : (c.run.logLevel == "error" ? "error" : "warn"));
   // LibTorch starts with one intra-op thread on these machines: give it the run's allocation.
   at::set_num_threads(resolveThreadCount(c.run.threads));
-  prepareRun(c, dependencyVersions());
+  std::string error;
+  if (group.rank() == 0) {
+    try {
+      prepareRun(c, dependencyVersions());
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (!group.allTrue(error.empty())) throw InputError(error.empty() ? "rank 0 could not prepare the run directory" : error);
   return c;
 }
 

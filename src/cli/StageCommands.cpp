@@ -2,6 +2,7 @@
 
 #include "CliCommand.h"
 #include "ren/core/Error.h"
+#include "MpiProcessGroup.h"
 #include "ren/core/Stage.h"
 
 namespace ren::cli {
@@ -15,8 +16,9 @@ CliCommand stageCommand(const std::string& name, const std::string& help) {
             o->addTo(sub, true);
             sub.add_flag("--force", *force, "run even if the manifest says the stage is complete");
             return [o, force, name] {
-              const Config c = o->startRun();
-              runStage(*StageRegistry::instance().find(name), c, *force);
+              auto group = launchProcessGroup();
+              const Config c = o->startRun(*group);
+              runStage(*StageRegistry::instance().find(name), c, *force, *group);
               return 0;
             };
           }};
@@ -56,9 +58,10 @@ std::vector<CliCommand> stageCommands() {
                         o->addTo(sub, true);
                         sub.add_flag("--force", *force, "rerun stages even if complete");
                         return [o, force] {
-                          const Config c = o->startRun();
-                          runPipeline(c, *force);
-                          std::cout << "run " << c.run.dir << ": all available stages complete\n";
+                          auto group = launchProcessGroup();
+                          const Config c = o->startRun(*group);
+                          runPipeline(c, *force, *group);
+                          if (group->rank() == 0) std::cout << "run " << c.run.dir << ": all available stages complete\n";
                           return 0;
                         };
                       }});

@@ -55,7 +55,7 @@ std::vector<CliCommand> synthCommands() {
                if (o->threads) set("run.threads", std::to_string(*o->threads));
                if (o->out.empty()) {
                  // Stage mode: the cohort of the run, recorded in the manifest.
-                 runStage(*StageRegistry::instance().find("synth"), effective.startRun());
+                 runStage(*StageRegistry::instance().find("synth"), effective.startRun(singleProcess()));
                  return 0;
                }
                const Config c = effective.load();

@@ -6,6 +6,7 @@
 
 #include "CliCommand.h"
 #include "ren/core/Error.h"
+#include "ren/preprocess/PreprocessStage.h"
 #include "ren/split/SplitStage.h"
 #include "ren/synth/SynthStage.h"
 
@@ -15,6 +16,7 @@ void registerStages() {
   auto& registry = ren::StageRegistry::instance();
   ren::synth::registerSynthStage(registry);
   ren::split::registerSplitStage(registry);
+  ren::preprocess::registerPreprocessStage(registry);
 }
 
 std::vector<ren::cli::CliCommand> allCommands() {

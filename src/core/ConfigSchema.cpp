@@ -47,6 +47,7 @@ const std::vector<Section>& sections() {
       {"cohort", "where the scans come from"},
       {"synth", "the built-in synthetic ILD cohort (ren synth)"},
       {"split", "the patient-level cross-validation split (METHOD.md section 4)"},
+      {"preprocess", "stage 1: resampling, region masks, model-grid presets, HDF5 shards (METHOD.md section 2)"},
   };
   return s;
 }
@@ -97,8 +98,11 @@ const std::vector<Field>& schema() {
         .choices = [] {
           auto names = LabelConventionRegistry::instance().names();
           names.push_back("auto");
+          names.push_back("custom");
           return names;
         };
+    add("cohort", "lobe_labels", "labels = custom: label values of LUL,LLL,RUL,RML,RLL, e.g. \"21,22,23,24,25\"",
+        [](Config& c) { return FieldRef(&c.cohort.lobeLabels); });
     // [synth]
     auto intRange = [](Field& x, double lo, double hi) {
       x.min = lo;
@@ -129,6 +133,27 @@ const std::vector<Field>& schema() {
     intRange(add("split", "folds", "number of patient-level folds", [](Config& c) { return FieldRef(&c.split.folds); }), 2, 50);
     add("split", "rotate_val_test", "also run each fold with val/test swapped (folds K..2K-1); doubles the grid",
         [](Config& c) { return FieldRef(&c.split.rotateValTest); });
+    // [preprocess]
+    add("preprocess", "preset", "model-grid preset: lung (window [-1000,400] HU, air background, crop to the lungs) "
+        "or paper (reference parity: window [-175,250] HU, 0 HU background, whole field of view)",
+        [](Config& c) { return FieldRef(&c.preprocess.preset); })
+        .choices = [] { return fixedChoices({"lung", "paper"}); };
+    intRange(add("preprocess", "grid", "model grid edge in voxels", [](Config& c) { return FieldRef(&c.preprocess.grid); }), 8,
+             512);
+    intRange(add("preprocess", "iso_spacing", "isotropic resampling in mm (radiomics and the model grid start here)",
+                 [](Config& c) { return FieldRef(&c.preprocess.isoSpacing); }),
+             0.25, 5.0);
+    intRange(add("preprocess", "margin_mm", "lung preset: margin around the lung bounding box in mm",
+                 [](Config& c) { return FieldRef(&c.preprocess.marginMm); }),
+             0.0, 100.0);
+    intRange(add("preprocess", "shard_scans", "scans per HDF5 shard", [](Config& c) { return FieldRef(&c.preprocess.shardScans); }),
+             1, 4096);
+    intRange(add("preprocess", "compression", "deflate level of the shards (0 = none)",
+                 [](Config& c) { return FieldRef(&c.preprocess.compression); }),
+             0, 9);
+    intRange(add("preprocess", "geometry_tolerance", "image vs lobe map geometry tolerance, relative to the voxel size",
+                 [](Config& c) { return FieldRef(&c.preprocess.geometryTolerance); }),
+             0.0, 0.5);
     return f;
   }();
   return fields;
@@ -424,6 +449,21 @@ Config loadConfig(const fs::path& file, const std::vector<ConfigOverride>& overr
 }
 
 void validateConfig(const Config& c) {
+  if (c.cohort.labels == "custom") {
+    int count = 0;
+    std::string item;
+    std::istringstream in(c.cohort.lobeLabels);
+    while (std::getline(in, item, ',')) {
+      const auto v = parseInt(item);
+      if (!v || *v <= 0 || *v > 65535)
+        throw ConfigError("cohort.lobe_labels = \"" + c.cohort.lobeLabels +
+                          "\": expected five positive label values for LUL,LLL,RUL,RML,RLL, e.g. \"21,22,23,24,25\"");
+      ++count;
+    }
+    if (count != 5)
+      throw ConfigError("cohort.lobe_labels = \"" + c.cohort.lobeLabels + "\": needs exactly five values (LUL,LLL,RUL,RML,RLL) "
+                        "when cohort.labels = \"custom\"");
+  }
   if (c.cohort.source == "table" && c.cohort.table.empty())
     throw ConfigError("cohort.table must name the cohort CSV when cohort.source = \"table\"");
   if (c.cohort.source == "synthetic" && c.cohort.labels != "auto" && c.cohort.labels != c.synth.labels)

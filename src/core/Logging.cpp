@@ -10,7 +10,7 @@
 
 namespace ren {
 
-void initLogging(const std::string& level) {
+void initLogging(const std::string& level, const std::string& consoleLevel) {
   auto logger = spdlog::default_logger();
   if (logger->name() != "ren") {
     logger = std::make_shared<spdlog::logger>("ren", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
@@ -18,6 +18,7 @@ void initLogging(const std::string& level) {
   }
   logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %v");
   logger->set_level(spdlog::level::from_str(level));
+  logger->sinks().front()->set_level(spdlog::level::from_str(consoleLevel.empty() ? level : consoleLevel));
   logger->flush_on(spdlog::level::info);
 }
 

@@ -10,8 +10,8 @@ const std::array<Region, kRegionCount> kRegions{{
     {2, "RUL", 0b00100},
     {3, "RML", 0b01000},
     {4, "RLL", 0b10000},
-    {5, "LEFT", 0b00011},
-    {6, "RIGHT", 0b11100},
+    {5, "LEFT", 0b0100011},   // LUL, LLL, left lung with unknown lobes
+    {6, "RIGHT", 0b1011100},  // RUL, RML, RLL, right lung with unknown lobes
 }};
 
 std::optional<Region> findRegion(std::string_view name) {

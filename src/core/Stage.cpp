@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <exception>
 
 #include "ren/core/AtomicFile.h"
 #include "ren/core/ConfigSchema.h"
@@ -75,78 +76,101 @@ void prepareRun(const Config& config, const nlohmann::json& dependencies) {
 }
 
 std::string stageFingerprint(const Config& config, const std::string& stageName) {
-  std::string chain;
-  for (const auto& s : StageRegistry::instance().stages()) {
-    if (s.enabled && !s.enabled(config) && s.name != stageName) continue;
-    chain = sha256Hex(chain + "|" + s.name + "|" + (s.inputs ? s.inputs(config) : std::string()));
-    if (s.name == stageName) return chain;
+  const StageDefinition* stage = StageRegistry::instance().find(stageName);
+  if (!stage) throw std::logic_error("unknown stage '" + stageName + "'");
+  std::string text = stage->name + "|" + (stage->inputs ? stage->inputs(config) : std::string());
+  for (const auto& upstream : stage->dependsOn) {
+    const StageDefinition* u = StageRegistry::instance().find(upstream);
+    if (!u) throw std::logic_error("stage '" + stageName + "' depends on unknown stage '" + upstream + "'");
+    if (u->enabled && !u->enabled(config)) continue;
+    text += "|" + upstream + "=" + stageFingerprint(config, upstream);
   }
-  throw std::logic_error("unknown stage '" + stageName + "'");
+  return sha256Hex(text);
 }
 
-bool runStage(const StageDefinition& stage, const Config& config, bool force) {
+bool runStage(const StageDefinition& stage, const Config& config, bool force, ProcessGroup& group) {
   const fs::path runDir = config.run.dir;
   RunManifest manifest(runDir);
   StageContext ctx{config, runDir, resolveThreadCount(config.run.threads), configHash(config),
-                   stageFingerprint(config, stage.name)};
+                   stageFingerprint(config, stage.name), group};
+  const bool leader = group.rank() == 0;
 
+  // Every rank decides from the manifest as it is before anyone writes to it, then they meet.
+  bool skip = false;
   const nlohmann::json current = manifest.read();
   if (!force && current.contains("stages") && current["stages"].contains(stage.name)) {
     const auto& rec = current["stages"][stage.name];
-    if (rec.value("status", "") == "done" && rec.value("fingerprint", "") == ctx.fingerprint &&
-        outputsExist(stage, config)) {
-      spdlog::info("stage {}: complete (fingerprint {}), skipping", stage.name, ctx.fingerprint.substr(0, 12));
-      return false;
-    }
-    if (rec.value("status", "") == "done")
+    skip = rec.value("status", "") == "done" && rec.value("fingerprint", "") == ctx.fingerprint &&
+           outputsExist(stage, config);
+    if (!skip && leader && rec.value("status", "") == "done")
       spdlog::warn("stage {}: the config or upstream stages changed since it ran (or outputs are missing); running it again",
                    stage.name);
   }
+  if (!group.allTrue(true)) throw InputError("stage " + stage.name + ": a rank failed before the stage started");
+  if (skip) {
+    if (leader) spdlog::info("stage {}: complete (fingerprint {}), skipping", stage.name, ctx.fingerprint.substr(0, 12));
+    return false;
+  }
 
-  LogFileScope log(runDir / "logs" / (stage.name + ".log"));
+  const std::string logName = group.size() == 1 || leader ? stage.name : stage.name + "-rank" + std::to_string(group.rank());
+  LogFileScope log(runDir / "logs" / (logName + ".log"));
   const auto start = std::chrono::steady_clock::now();
-  manifest.update([&](nlohmann::json& m) {
-    auto& rec = m["stages"][stage.name];
-    rec["status"] = "running";
-    rec["started"] = utcNow();
-    rec["host"] = hostName();
-    rec["attempts"] = rec.value("attempts", 0) + 1;
-    rec.erase("finished");
-    rec.erase("error");
-  });
-  spdlog::info("stage {}: started ({} threads)", stage.name, ctx.threads);
-  try {
-    stage.run(ctx);
-  } catch (const std::exception& e) {
+  if (leader)
     manifest.update([&](nlohmann::json& m) {
       auto& rec = m["stages"][stage.name];
-      rec["status"] = "failed";
-      rec["finished"] = utcNow();
-      rec["error"] = e.what();
+      rec["status"] = "running";
+      rec["started"] = utcNow();
+      rec["host"] = hostName();
+      rec["ranks"] = group.size();
+      rec["attempts"] = rec.value("attempts", 0) + 1;
+      rec.erase("finished");
+      rec.erase("error");
     });
-    spdlog::error("stage {}: failed: {}", stage.name, e.what());
-    throw;
+  spdlog::info("stage {}: started ({} threads{})", stage.name, ctx.threads,
+               group.size() > 1 ? ", rank " + std::to_string(group.rank()) + " of " + std::to_string(group.size()) : "");
+  std::string error;
+  std::exception_ptr failure;
+  try {
+    if (stage.distributed || leader) stage.run(ctx);
+  } catch (const std::exception& e) {
+    error = e.what();
+    failure = std::current_exception();
+    spdlog::error("stage {}: failed: {}", stage.name, error);
+  }
+  const bool allOk = group.allTrue(error.empty());
+  if (!allOk) {
+    const std::string message = error.empty() ? "stage " + stage.name + " failed on another rank (see RUN/logs)" : error;
+    if (leader)
+      manifest.update([&](nlohmann::json& m) {
+        auto& rec = m["stages"][stage.name];
+        rec["status"] = "failed";
+        rec["finished"] = utcNow();
+        rec["error"] = message;
+      });
+    if (failure) std::rethrow_exception(failure);
+    throw StageFailure(message);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  manifest.update([&](nlohmann::json& m) {
-    auto& rec = m["stages"][stage.name];
-    rec["status"] = "done";
-    rec["finished"] = utcNow();
-    rec["seconds"] = seconds;
-    rec["fingerprint"] = ctx.fingerprint;
-    rec["config_hash"] = ctx.configHash;
-  });
+  if (leader)
+    manifest.update([&](nlohmann::json& m) {
+      auto& rec = m["stages"][stage.name];
+      rec["status"] = "done";
+      rec["finished"] = utcNow();
+      rec["seconds"] = seconds;
+      rec["fingerprint"] = ctx.fingerprint;
+      rec["config_hash"] = ctx.configHash;
+    });
   spdlog::info("stage {}: done in {:.2f} s", stage.name, seconds);
   return true;
 }
 
-void runPipeline(const Config& config, bool force) {
+void runPipeline(const Config& config, bool force, ProcessGroup& group) {
   for (const auto& stage : StageRegistry::instance().stages()) {
     if (stage.enabled && !stage.enabled(config)) {
-      spdlog::info("stage {}: not enabled by this config", stage.name);
+      if (group.rank() == 0) spdlog::info("stage {}: not enabled by this config", stage.name);
       continue;
     }
-    runStage(stage, config, force);
+    runStage(stage, config, force, group);
   }
 }
 

@@ -48,6 +48,7 @@ void registerSplitStage(StageRegistry& registry) {
         if (c.cohort.source == "table" && std::filesystem::exists(table)) text += "|table=" + sha256File(table);
         return text;
       },
+      {"synth"},
       nullptr,
       [](const Config& c) {
         return std::vector<std::filesystem::path>{layout::splitCsv(c), layout::splitSummary(c)};

@@ -11,6 +11,7 @@ void registerSynthStage(StageRegistry& registry) {
       "synth",
       "generate the built-in synthetic ILD cohort into RUN/cohort",
       [](const Config& c) { return sectionsHash(c, {"synth"}) + "|seed=" + std::to_string(layout::synthSeed(c)); },
+      {},
       [](const Config& c) { return c.cohort.source == "synthetic"; },
       [](const Config& c) { return std::vector<std::filesystem::path>{layout::cohortTable(c)}; },
       [](const StageContext& ctx) {

@@ -346,7 +346,8 @@ case_run_resume() {
   expect_rc 0
   expect_in "$IO/all" "stage synth: complete"
   expect_in "$IO/all" "stage split: complete"
-  [ "$(grep -c "skipping" "$IO/all")" -eq 2 ] || fail "expected 2 'skipping' lines
+  expect_in "$IO/all" "stage preprocess: complete"
+  [ "$(grep -c "skipping" "$IO/all")" -eq 3 ] || fail "expected 3 'skipping' lines (synth, split, preprocess)
 $(show)"
   expect_not_in "$IO/all" "started"
   sha256sum -c --quiet "$TMP/sums" || fail "outputs changed on a resumed run"
@@ -470,7 +471,7 @@ case_unknown_subcommand_named() {
 }
 
 CASES="version version_json help help_available no_subcommand unknown_subcommand split_without_config config_check set_bad_value
-unavailable_preprocess unavailable_train-task unavailable_gate unavailable_fuse unavailable_reduce unavailable_radiomics
+unavailable_train-task unavailable_gate unavailable_fuse unavailable_reduce unavailable_radiomics
 unavailable_train unavailable_submit synth synth_totalseg run run_resume status run_changed_split stages_individually
 split_no_cohort bad_label
 synth_spacing_exact unknown_subcommand_named"

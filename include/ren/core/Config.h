@@ -20,7 +20,8 @@ struct RunConfig {
 struct CohortConfig {
   std::string source = "synthetic";  ///< synthetic (generated into RUN/cohort by the synth stage) or table
   std::string table;                 ///< cohort CSV (scan_id, patient_id, label, image, lobes, site) when source = table
-  std::string labels = "lungmask";   ///< lobe-map convention: a name from the LabelConvention registry, or auto
+  std::string labels = "lungmask";   ///< lobe-map convention: a name from the LabelConvention registry, auto or custom
+  std::string lobeLabels;            ///< labels = custom: the label values of LUL,LLL,RUL,RML,RLL, e.g. "21,22,23,24,25"
 };
 
 /// [synth]: the built-in synthetic ILD cohort (`ren synth`).
@@ -43,11 +44,23 @@ struct SplitConfig {
   bool rotateValTest = false;    ///< also run every fold with the val/test halves swapped (doubles the grid)
 };
 
+/// [preprocess]: stage 1 (METHOD.md section 2).
+struct PreprocessConfig {
+  std::string preset = "lung";       ///< lung (window [-1000,400], crop to the lungs) or paper (reference-code parity)
+  int grid = 96;                     ///< model grid edge (voxels)
+  double isoSpacing = 1.0;           ///< isotropic resampling, mm
+  double marginMm = 10.0;            ///< lung preset: margin around the lung bounding box, mm
+  int shardScans = 32;               ///< scans per HDF5 shard
+  int compression = 4;               ///< deflate level of the shards (0 = none)
+  double geometryTolerance = 1e-3;   ///< image vs lobe map geometry tolerance (relative to the voxel size)
+};
+
 struct Config {
   RunConfig run;
   CohortConfig cohort;
   SynthConfig synth;
   SplitConfig split;
+  PreprocessConfig preprocess;
 };
 
 }  // namespace ren

@@ -24,6 +24,12 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A stage failed on another rank of the group: exit code 1.
+class StageFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// A stage that this build does not provide yet: exit code 2.
 class UnavailableError : public UsageError {
  public:

@@ -11,8 +11,10 @@ class sink;
 
 namespace ren {
 
-/// Sets up the console logger at `level` (trace, debug, info, warn, error). Idempotent.
-void initLogging(const std::string& level);
+/// Sets up logging at `level` (trace, debug, info, warn, error). The console shows messages from
+/// `consoleLevel` up (empty = `level`): non-zero MPI ranks keep their console for warnings while
+/// their log files get everything. Idempotent.
+void initLogging(const std::string& level, const std::string& consoleLevel = "");
 
 /// While alive, everything logged also goes to `file` (appended; parent directories created).
 class LogFileScope {

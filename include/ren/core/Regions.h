@@ -12,13 +12,18 @@ namespace ren {
 /// Canonical lobes, numbered as the canonical (lungmask LTRCLobes) label map: LUL=1 ... RLL=5.
 enum class Lobe : std::uint8_t { LUL = 1, LLL = 2, RUL = 3, RML = 4, RLL = 5 };
 constexpr int kLobeCount = 5;
+/// Values of the canonical label map beyond the lobes: a lung whose lobes are unknown (the
+/// fallback lung segmentation when a scan has no lobe map). They belong to LEFT / RIGHT only.
+constexpr std::uint8_t kLeftLungUnknownLobe = 6;
+constexpr std::uint8_t kRightLungUnknownLobe = 7;
+constexpr int kCanonicalLabelCount = 7;  ///< label values 1..7
 
 struct Region {
   int index;                    ///< 0..6, the order of every file, table and weight vector
   std::string_view name;        ///< LUL LLL RUL RML RLL LEFT RIGHT
-  std::uint8_t lobeBits;        ///< bit (l-1) set when canonical lobe l belongs to the region
-  bool contains(int canonicalLobe) const {
-    return canonicalLobe >= 1 && canonicalLobe <= kLobeCount && (lobeBits >> (canonicalLobe - 1)) & 1u;
+  std::uint8_t lobeBits;        ///< bit (v-1) set when canonical label value v (1..7) belongs to the region
+  bool contains(int canonicalLabel) const {
+    return canonicalLabel >= 1 && canonicalLabel <= kCanonicalLabelCount && (lobeBits >> (canonicalLabel - 1)) & 1u;
   }
 };
 

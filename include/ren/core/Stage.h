@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ren/core/Config.h"
+#include "ren/core/ProcessGroup.h"
 
 namespace ren {
 
@@ -20,6 +21,7 @@ struct StageContext {
   int threads = 1;               ///< resolved thread count for this process
   std::string configHash;        ///< hash of the whole effective config
   std::string fingerprint;       ///< hash of what this stage's outputs depend on
+  ProcessGroup& group;           ///< the ranks running this stage together (size 1 without MPI)
 };
 
 struct StageDefinition {
@@ -28,9 +30,11 @@ struct StageDefinition {
   /// Canonical text of every input its outputs depend on (config keys, input file hashes); hashed
   /// into the stage fingerprint.
   std::function<std::string(const Config&)> inputs;
+  std::vector<std::string> dependsOn;                ///< upstream stages whose outputs it reads
   std::function<bool(const Config&)> enabled;        ///< null = always part of `ren run`
   std::function<std::vector<std::filesystem::path>(const Config&)> outputs;  ///< files proving completion
   std::function<void(const StageContext&)> run;      ///< does the work; writes outputs atomically
+  bool distributed = false;  ///< run() is called on every rank (it divides the work); else on rank 0 only
 };
 
 class StageRegistry {
@@ -49,16 +53,19 @@ class StageRegistry {
 /// versions). `dependencies` is recorded as the manifest's "dependencies" object.
 void prepareRun(const Config& config, const nlohmann::json& dependencies);
 
-/// Fingerprint of a stage: the hash of its inputs chained with the fingerprints of the enabled stages
-/// before it, so a change upstream invalidates everything downstream.
+/// Fingerprint of a stage: the hash of its inputs chained with the fingerprints of the (enabled)
+/// stages it depends on, so a change upstream invalidates everything downstream of it, and only that.
 std::string stageFingerprint(const Config& config, const std::string& stageName);
 
 /// Runs one stage unless the manifest says it is done with the same fingerprint and its outputs
-/// exist (then it logs and returns false). Records running/done/failed with times in the manifest
-/// and logs to RUN/logs/<stage>.log. Rethrows the stage's error after recording it.
-bool runStage(const StageDefinition& stage, const Config& config, bool force = false);
+/// exist (then it logs and returns false). Every rank of `group` calls it; rank 0 records
+/// running/done/failed with times in the manifest. Logs go to RUN/logs/<stage>.log (rank 0) and
+/// RUN/logs/<stage>-rank<r>.log. Rethrows the stage's error after recording it; when another rank
+/// failed, throws an error saying so.
+bool runStage(const StageDefinition& stage, const Config& config, bool force = false,
+              ProcessGroup& group = singleProcess());
 
 /// Runs every enabled registered stage in order (`ren run`).
-void runPipeline(const Config& config, bool force = false);
+void runPipeline(const Config& config, bool force = false, ProcessGroup& group = singleProcess());
 
 }  // namespace ren
