@@ -8,76 +8,8 @@
 # "FAIL CASE: reason" and exits non-zero on failure. `cli_test.sh REN SRC list` prints the cases.
 set -u
 
-if [ $# -ne 3 ]; then
-  echo "usage: $0 REN_BINARY SOURCE_DIR CASE" >&2
-  exit 2
-fi
-REN=$1
-SRC=$2
-CASE=$3
-case "$REN" in /*) ;; *) REN="$PWD/$REN" ;; esac
-case "$SRC" in /*) ;; *) SRC="$PWD/$SRC" ;; esac
-TINY="$SRC/configs/tiny.toml"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/ren-cli-test.XXXXXX") || {
-  echo "FAIL $CASE: cannot create a temporary directory"
-  exit 1
-}
-trap 'rm -rf "$TMP"' EXIT
-IO="$TMP/io"    # captured output of the last command
-W="$TMP/work"   # working directory of every ren call (relative paths land here)
-mkdir -p "$IO" "$W"
-cd "$W" || exit 1
-
-fail() {
-  echo "FAIL $CASE: $*"
-  exit 1
-}
-
-# ren ARGS...: runs the binary; sets RC, stdout in $IO/out, stderr in $IO/err, both in $IO/all.
-LAST=""
-ren() {
-  LAST="ren $*"
-  "$REN" "$@" >"$IO/out" 2>"$IO/err"
-  RC=$?
-  cat "$IO/out" "$IO/err" >"$IO/all"
-}
-
-show() { # the output of the last command, for failure messages
-  echo "--- stdout:"; tail -n 15 "$IO/out"; echo "--- stderr:"; tail -n 15 "$IO/err"
-}
-expect_rc() {
-  [ "$RC" -eq "$1" ] || fail "expected exit $1, got $RC from: $LAST
-$(show)"
-}
-# expect_in FILE TEXT: the file contains the fixed string.
-expect_in() {
-  grep -qF -- "$2" "$1" || fail "'$2' not in $(basename "$1") of: $LAST
-$(show)"
-}
-expect_not_in() {
-  if grep -qF -- "$2" "$1"; then fail "'$2' unexpectedly in $(basename "$1") of: $LAST
-$(show)"; fi
-}
-# expect_last_err TEXT: the last non-empty stderr line contains TEXT.
-expect_last_err() {
-  local last
-  last=$(grep -v '^[[:space:]]*$' "$IO/err" | tail -n 1)
-  case "$last" in
-    *"$1"*) ;;
-    *) fail "last stderr line does not contain '$1': '$last' (from: $LAST)" ;;
-  esac
-}
-expect_file() { [ -f "$1" ] || fail "missing file $1 (after: $LAST)"; }
-expect_no_file() { [ ! -e "$1" ] || fail "$1 should not exist (after: $LAST)"; }
-expect_empty_dir() {
-  [ -z "$(ls -A "$1")" ] || fail "$1 should be empty but holds: $(ls -A "$1" | tr '\n' ' ') (after: $LAST)"
-}
-
-# json_get FILE PYTHON_EXPR: evaluates the expression on the parsed JSON `d`, prints the result.
-json_get() {
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>&1
-}
+# shellcheck source=harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$@"
 
 # Unique label values of a .nii.gz label map, as "a b c" (plain Python: gzip + the NIfTI-1 header).
 nifti_labels() {
