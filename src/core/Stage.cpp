@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <exception>
+#include <optional>
 
 #include "ren/core/AtomicFile.h"
 #include "ren/core/ConfigSchema.h"
@@ -112,8 +113,10 @@ bool runStage(const StageDefinition& stage, const Config& config, bool force, Pr
     return false;
   }
 
+  // One log per stage, plus one per further rank of a distributed stage.
   const std::string logName = group.size() == 1 || leader ? stage.name : stage.name + "-rank" + std::to_string(group.rank());
-  LogFileScope log(runDir / "logs" / (logName + ".log"));
+  std::optional<LogFileScope> log;
+  if (stage.distributed || leader) log.emplace(runDir / "logs" / (logName + ".log"));
   const auto start = std::chrono::steady_clock::now();
   if (leader)
     manifest.update([&](nlohmann::json& m) {
