@@ -161,12 +161,36 @@ void BM_WriteShards(benchmark::State& state) {
 }
 BENCHMARK(BM_WriteShards)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+/// Drops the page cache so the next read comes from the disk, as in training on a fresh node.
+/// Needs root; returns false where it is not allowed.
+bool dropPageCache() {
+  ::sync();
+  const int fd = ::open("/proc/sys/vm/drop_caches", O_WRONLY);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, "3", 1) == 1;
+  ::close(fd);
+  return ok;
+}
+
+/// Before a timed pass: for the cold variants (second argument 1), drop the page cache untimed.
+bool preparePass(benchmark::State& state, bool cold) {
+  if (!cold) return true;
+  state.PauseTiming();
+  const bool ok = dropPageCache();
+  state.ResumeTiming();
+  if (!ok) state.SkipWithError("dropping the page cache needs root");
+  return ok;
+}
+
+/// The reader: every scan through ShardDataset::prefetch/next. Args: threads, cold (0/1).
 void BM_PrefetchRead(benchmark::State& state) {
   auto& f = fixture();
   const int threads = static_cast<int>(state.range(0));
+  const bool cold = state.range(1) != 0;
   ShardDataset data(f.dir, threads);
   std::int64_t scans = 0;
   for (auto _ : state) {
+    if (!preparePass(state, cold)) return;
     data.prefetch(f.ids, 8);
     while (auto s = data.next()) {
       benchmark::DoNotOptimize(s->image.data());
@@ -181,13 +205,18 @@ void BM_PrefetchRead(benchmark::State& state) {
   state.counters["file GB/s"] = benchmark::Counter(
       n / kScans * static_cast<double>(f.fileBytes) / 1e9, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_PrefetchRead)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_PrefetchRead)->Args({1, 0})->Args({2, 0})->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_PrefetchRead)->Name("BM_PrefetchReadCold")->Args({1, 1})->Args({2, 1})->Unit(benchmark::kMillisecond)
+    ->UseRealTime()->Iterations(5);
 
+/// A plain sequential read() of the same shard files (like cat/dd). Arg: cold (0/1).
 void BM_SequentialFileRead(benchmark::State& state) {
   auto& f = fixture();
+  const bool cold = state.range(0) != 0;
   std::vector<char> buffer(1 << 20);
   double bytes = 0;
   for (auto _ : state) {
+    if (!preparePass(state, cold)) return;
     for (const auto& path : f.files) {
       const int fd = ::open(path.c_str(), O_RDONLY);
       if (fd < 0) {
@@ -202,73 +231,9 @@ void BM_SequentialFileRead(benchmark::State& state) {
   }
   state.counters["file GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_SequentialFileRead)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-
-/// Drops the page cache so the next read comes from the disk, as in training on a fresh node.
-/// Needs root; returns false where it is not allowed.
-bool dropPageCache() {
-  ::sync();
-  const int fd = ::open("/proc/sys/vm/drop_caches", O_WRONLY);
-  if (fd < 0) return false;
-  const bool ok = ::write(fd, "3", 1) == 1;
-  ::close(fd);
-  return ok;
-}
-
-/// Cold cache: the reader against a plain sequential read of the same files, both from the disk.
-void BM_PrefetchReadCold(benchmark::State& state) {
-  auto& f = fixture();
-  const int threads = static_cast<int>(state.range(0));
-  ShardDataset data(f.dir, threads);
-  std::int64_t scans = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    if (!dropPageCache()) {
-      state.SkipWithError("dropping the page cache needs root");
-      return;
-    }
-    state.ResumeTiming();
-    data.prefetch(f.ids, 8);
-    while (auto s = data.next()) {
-      benchmark::DoNotOptimize(s->image.data());
-      ++scans;
-    }
-  }
-  const double n = static_cast<double>(scans);
-  state.counters["threads"] = threads;
-  state.counters["scans/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
-  state.counters["decoded GB/s"] = benchmark::Counter(n * kVoxels * (4 + 1) / 1e9, benchmark::Counter::kIsRate);
-  state.counters["file GB/s"] = benchmark::Counter(
-      n / kScans * static_cast<double>(f.fileBytes) / 1e9, benchmark::Counter::kIsRate);
-}
-BENCHMARK(BM_PrefetchReadCold)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
-
-void BM_SequentialFileReadCold(benchmark::State& state) {
-  auto& f = fixture();
-  std::vector<char> buffer(1 << 20);
-  double bytes = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    if (!dropPageCache()) {
-      state.SkipWithError("dropping the page cache needs root");
-      return;
-    }
-    state.ResumeTiming();
-    for (const auto& path : f.files) {
-      const int fd = ::open(path.c_str(), O_RDONLY);
-      if (fd < 0) {
-        state.SkipWithError("cannot open a shard");
-        return;
-      }
-      ssize_t got = 0;
-      while ((got = ::read(fd, buffer.data(), buffer.size())) > 0) bytes += static_cast<double>(got);
-      ::close(fd);
-    }
-    benchmark::DoNotOptimize(buffer.data());
-  }
-  state.counters["file GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
-}
-BENCHMARK(BM_SequentialFileReadCold)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+BENCHMARK(BM_SequentialFileRead)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_SequentialFileRead)->Name("BM_SequentialFileReadCold")->Arg(1)->Unit(benchmark::kMillisecond)
+    ->UseRealTime()->Iterations(5);
 
 }  // namespace
 
