@@ -28,6 +28,7 @@
 #include "ren/core/Sha256.h"
 #include "ren/io/ImageFile.h"
 #include "ren/io/NiftiImage.h"
+#include "support/TempDirTest.h"
 
 namespace fs = std::filesystem;
 using ren::io::Volume;
@@ -37,7 +38,7 @@ namespace {
 
 // ---- helpers ----
 
-class ImageFileTest : public ::testing::Test {
+class ImageFileTest : public ren::test::TempDirTest {
  protected:
   static void SetUpTestSuite() {
     itk::NiftiImageIOFactory::RegisterOneFactory();
@@ -45,19 +46,7 @@ class ImageFileTest : public ::testing::Test {
     itk::MetaImageIOFactory::RegisterOneFactory();
     itk::GDCMImageIOFactory::RegisterOneFactory();
   }
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("ren_test_image_file_" + std::to_string(::getpid()) + "_" + info->name() + "_" +
-                                        std::to_string(counter.fetch_add(1)));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path dir_;
+  ImageFileTest() : ren::test::TempDirTest("ren_test_image_file") {}
 };
 
 const std::array<double, 9> kIdentity{1, 0, 0, 0, 1, 0, 0, 0, 1};

@@ -20,6 +20,7 @@
 #include "itkNiftiImageIOFactory.h"
 #include "ren/core/Error.h"
 #include "ren/io/NiftiImage.h"
+#include "support/TempDirTest.h"
 
 namespace fs = std::filesystem;
 using ren::io::Volume;
@@ -29,21 +30,9 @@ namespace {
 
 // ---- helpers ----
 
-class NiftiTest : public ::testing::Test {
+class NiftiTest : public ren::test::TempDirTest {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("ren_test_nifti_" + std::to_string(::getpid()) + "_" + info->name() + "_" +
-                                        std::to_string(counter.fetch_add(1)));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path dir_;
+  NiftiTest() : ren::test::TempDirTest("ren_test_nifti") {}
 };
 
 std::string readBytes(const fs::path& p) {
