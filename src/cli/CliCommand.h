@@ -38,6 +38,7 @@ struct ConfigOptions {
 std::vector<CliCommand> versionCommands();
 std::vector<CliCommand> configCommands();
 std::vector<CliCommand> synthCommands();
+std::vector<CliCommand> radiomicsCommands();
 std::vector<CliCommand> stageCommands();
 std::vector<CliCommand> statusCommands();
 

@@ -36,9 +36,9 @@ CliCommand unavailableCommand(const std::string& name, const std::string& help) 
 
 std::vector<CliCommand> stageCommands() {
   std::vector<CliCommand> commands;
-  // Registered stages get a command of their own (synth has its own, richer command).
+  // Registered stages get a command of their own (synth and radiomics have their own, richer commands).
   for (const auto& stage : StageRegistry::instance().stages())
-    if (stage.name != "synth") commands.push_back(stageCommand(stage.name, stage.summary));
+    if (stage.name != "synth" && stage.name != "radiomics") commands.push_back(stageCommand(stage.name, stage.summary));
   const std::vector<std::pair<std::string, std::string>> later = {
       {"preprocess", "images + lobe maps -> RUN/data/shard-*.h5 + index.json"},
       {"radiomics", "107 radiomics features x 7 regions per scan -> RUN/radiomics/"},

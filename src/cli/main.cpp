@@ -7,6 +7,7 @@
 #include "CliCommand.h"
 #include "ren/core/Error.h"
 #include "ren/preprocess/PreprocessStage.h"
+#include "ren/radiomics/RadiomicsStage.h"
 #include "ren/split/SplitStage.h"
 #include "ren/synth/SynthStage.h"
 
@@ -17,12 +18,13 @@ void registerStages() {
   ren::synth::registerSynthStage(registry);
   ren::split::registerSplitStage(registry);
   ren::preprocess::registerPreprocessStage(registry);
+  ren::radiomics::registerRadiomicsStage(registry);
 }
 
 std::vector<ren::cli::CliCommand> allCommands() {
   std::vector<ren::cli::CliCommand> all;
   for (auto group : {ren::cli::versionCommands, ren::cli::configCommands, ren::cli::synthCommands,
-                     ren::cli::stageCommands, ren::cli::statusCommands}) {
+                     ren::cli::radiomicsCommands, ren::cli::stageCommands, ren::cli::statusCommands}) {
     auto commands = group();
     all.insert(all.end(), commands.begin(), commands.end());
   }

@@ -48,6 +48,7 @@ const std::vector<Section>& sections() {
       {"synth", "the built-in synthetic ILD cohort (ren synth)"},
       {"split", "the patient-level cross-validation split (METHOD.md section 4)"},
       {"preprocess", "stage 1: resampling, region masks, model-grid presets, HDF5 shards (METHOD.md section 2)"},
+      {"radiomics", "stage 1b: the 107 PyRadiomics features per scan and region (METHOD.md section 3)"},
   };
   return s;
 }
@@ -154,6 +155,34 @@ const std::vector<Field>& schema() {
     intRange(add("preprocess", "geometry_tolerance", "image vs lobe map geometry tolerance, relative to the voxel size",
                  [](Config& c) { return FieldRef(&c.preprocess.geometryTolerance); }),
              0.0, 0.5);
+    // [radiomics]
+    intRange(add("radiomics", "bin_width", "fixed bin width in HU, edges counted from 0 (PyRadiomics binWidth)",
+                 [](Config& c) { return FieldRef(&c.radiomics.binWidth); }),
+             1e-3, 1e6);
+    intRange(add("radiomics", "bin_count", "fixed number of bins instead of bin_width (binCount); 0 = use bin_width",
+                 [](Config& c) { return FieldRef(&c.radiomics.binCount); }),
+             0, 65535);
+    intRange(add("radiomics", "voxel_array_shift", "HU added in Energy, TotalEnergy and RootMeanSquared (voxelArrayShift)",
+                 [](Config& c) { return FieldRef(&c.radiomics.voxelArrayShift); }),
+             -1e6, 1e6);
+    add("radiomics", "distances", "Chebyshev distances of the texture neighbours, comma-separated, e.g. \"1\" or \"1,2\"",
+        [](Config& c) { return FieldRef(&c.radiomics.distances); })
+        .nonEmpty = true;
+    add("radiomics", "weighting_norm", "GLCM/GLRLM angles: none = feature per angle then mean; otherwise matrices merged "
+        "with weight exp(-d^2) under that norm, or 1 (no_weighting)",
+        [](Config& c) { return FieldRef(&c.radiomics.weightingNorm); })
+        .choices = [] { return fixedChoices({"none", "manhattan", "euclidean", "infinity", "no_weighting"}); };
+    intRange(add("radiomics", "gldm_alpha", "GLDM: neighbours within this grey-level difference are dependent (gldm_a)",
+                 [](Config& c) { return FieldRef(&c.radiomics.gldmAlpha); }),
+             0, 65535);
+    add("radiomics", "resegment_range", "\"lo,hi\" HU kept in every region before the features (empty = none)",
+        [](Config& c) { return FieldRef(&c.radiomics.resegmentRange); });
+    intRange(add("radiomics", "minimum_roi_dimensions", "regions spanning fewer axes (extent > 1 voxel) give NaN rows",
+                 [](Config& c) { return FieldRef(&c.radiomics.minimumRoiDimensions); }),
+             1, 3);
+    intRange(add("radiomics", "minimum_roi_size", "regions with fewer voxels give NaN rows; 0 = no minimum",
+                 [](Config& c) { return FieldRef(&c.radiomics.minimumRoiSize); }),
+             0, 1e12);
     return f;
   }();
   return fields;
@@ -463,6 +492,29 @@ void validateConfig(const Config& c) {
     if (count != 5)
       throw ConfigError("cohort.lobe_labels = \"" + c.cohort.lobeLabels + "\": needs exactly five values (LUL,LLL,RUL,RML,RLL) "
                         "when cohort.labels = \"custom\"");
+  }
+  {
+    std::istringstream in(c.radiomics.distances);
+    std::string item;
+    int count = 0;
+    while (std::getline(in, item, ',')) {
+      const auto v = parseInt(item);
+      if (!v || *v < 1 || *v > 16)
+        throw ConfigError("radiomics.distances = \"" + c.radiomics.distances +
+                          "\": expected comma-separated integers in 1..16, e.g. \"1\" or \"1,2\"");
+      ++count;
+    }
+    if (count == 0) throw ConfigError("radiomics.distances must list at least one distance, e.g. \"1\"");
+  }
+  if (!c.radiomics.resegmentRange.empty()) {
+    std::istringstream in(c.radiomics.resegmentRange);
+    std::string lo, hi, extra;
+    std::getline(in, lo, ',');
+    std::getline(in, hi, ',');
+    const auto a = parseDouble(lo), b = parseDouble(hi);
+    if (!a || !b || std::getline(in, extra, ',') || !(*a <= *b))
+      throw ConfigError("radiomics.resegment_range = \"" + c.radiomics.resegmentRange +
+                        "\": expected \"lo,hi\" in HU with lo <= hi, e.g. \"-1000,400\", or empty");
   }
   if (c.cohort.source == "table" && c.cohort.table.empty())
     throw ConfigError("cohort.table must name the cohort CSV when cohort.source = \"table\"");

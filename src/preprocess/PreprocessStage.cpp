@@ -125,26 +125,28 @@ void runPreprocess(const StageContext& ctx) {
 
 }  // namespace
 
+std::string scanInputsFingerprint(const Config& c) {
+  std::string text = "|labels=" + c.cohort.labels + "|" + c.cohort.lobeLabels;
+  const auto table = layout::cohortTable(c);
+  if (!fs::exists(table)) return text;
+  if (c.cohort.source == "table") text += "|table=" + sha256File(table);
+  // The source files: size and modification time (hashing every image on each run would be
+  // too slow), so replacing an image in place reruns the stage.
+  try {
+    const CohortTable cohort = readCohortTable(table);
+    for (const auto& scan : cohort.scans)
+      for (const auto& file : {scan.image, scan.lobes}) text += "|" + fileStamp(cohort.resolve(file));
+  } catch (const InputError&) {
+    text += "|unreadable cohort table";  // the stage itself reports the error
+  }
+  return text;
+}
+
 void registerPreprocessStage(StageRegistry& registry) {
   StageDefinition stage{
       "preprocess",
       "images + lobe maps -> RUN/data/shard-*.h5 + index.json (MPI-parallel under mpirun)",
-      [](const Config& c) {
-        std::string text = sectionsHash(c, {"preprocess"}) + "|labels=" + c.cohort.labels + "|" + c.cohort.lobeLabels;
-        const auto table = layout::cohortTable(c);
-        if (!fs::exists(table)) return text;
-        if (c.cohort.source == "table") text += "|table=" + sha256File(table);
-        // The source files: size and modification time (hashing every image on each run would be
-        // too slow), so replacing an image in place reruns the stage.
-        try {
-          const CohortTable cohort = readCohortTable(table);
-          for (const auto& scan : cohort.scans)
-            for (const auto& file : {scan.image, scan.lobes}) text += "|" + fileStamp(cohort.resolve(file));
-        } catch (const InputError&) {
-          text += "|unreadable cohort table";  // the stage itself reports the error
-        }
-        return text;
-      },
+      [](const Config& c) { return sectionsHash(c, {"preprocess"}) + scanInputsFingerprint(c); },
       {"synth"},
       nullptr,
       [](const Config& c) {

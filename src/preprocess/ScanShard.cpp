@@ -1,18 +1,14 @@
 // HDF5 shards of preprocessed scans (layout: include/ren/preprocess/ScanShard.h).
 //
-// Design notes
-// - Thread safety. Every HDF5 call of this file runs under one process-wide mutex (hdf5Mutex(),
-//   declared in ScanShard.h so that other code calling HDF5 can share it). Debian 12's libhdf5 1.10.8
-//   (serial) turns out to be built thread-safe (H5_HAVE_THREADSAFE, H5is_library_threadsafe() = 1:
-//   the library serialises its API calls with its own global lock), but builds made with
-//   --enable-parallel (MPI), common on clusters, cannot be thread-safe, and there the error stack and
-//   H5Eset_auto2 are global state too. Our mutex makes this file correct on both; it costs nothing
-//   beyond the serialisation a thread-safe library imposes anyway. What is slow and parallelisable,
-//   (de)compression and the float <-> uint16 conversion, is done OUTSIDE the mutex: the writer
-//   deflates each dataset's single chunk itself with zlib and stores it with H5Dwrite_chunk (the
-//   dataset carries the standard deflate filter, so any HDF5 reader decodes it), the reader fetches
-//   the raw chunk with H5Dread_chunk and inflates it after releasing the lock. Any other layout
-//   (unfiltered, other filters, other types) is read with H5Dread under the lock.
+// Design notes (the generic ones, on locking, errors and strings, are in
+// include/ren/preprocess/Hdf5Objects.h, whose helpers this file uses)
+// - Thread safety. Every HDF5 call of this file runs under the process-wide HDF5 mutex (an
+//   hdf5::Hdf5Lock, see Hdf5Objects.h). What is slow and parallelisable, (de)compression and the
+//   float <-> uint16 conversion, is done OUTSIDE the mutex: the writer deflates each dataset's single
+//   chunk itself with zlib and stores it with H5Dwrite_chunk (the dataset carries the standard
+//   deflate filter, so any HDF5 reader decodes it), the reader fetches the raw chunk with
+//   H5Dread_chunk and inflates it after releasing the lock. Any other layout (unfiltered, other
+//   filters, other types) is read with H5Dread under the lock.
 // - Determinism. Identical input gives a byte-identical shard: object modification times are not
 //   stored (H5Pset_obj_track_times(..., 0) on the file creation list, which also covers the root
 //   group, on the /scans and per-scan group creation lists and on the dataset creation lists); chunks
@@ -20,13 +16,13 @@
 //   temporary file name. H5Pset_libver_bounds is NOT set (the library default: the earliest format
 //   that can hold each object, so HDF5 >= 1.8 readers open the shards); the determinism test of
 //   tests/preprocess/test_scan_shard.cpp checks the bytes.
-// - Strings are scalar variable-length UTF-8 string attributes (h5py >= 3 reads them as str). Booleans
-//   (lobes_absent) and small integers are int32 scalars, counts and sizes int64 1-D arrays, real
-//   numbers float64.
+// - Attributes: text fields are scalar variable-length UTF-8 strings; booleans (lobes_absent) and
+//   small integers are int32 scalars, counts and sizes int64 1-D arrays, real numbers float64.
 // - Scan order: the /scans group tracks and indexes link creation order, so shardScanIds (and h5py,
 //   which iterates in creation order when it is tracked) return the scans in the order written.
-// - Errors: HDF5's automatic error printing is switched off while this file holds the lock; the most
-//   specific message of HDF5's error stack is put into the InputError instead.
+// - Errors: a failing HDF5 call throws hdf5::Hdf5Failure (ShardFailure here) carrying the most
+//   specific message of HDF5's error stack; the public functions turn it into an InputError naming
+//   the shard (and scan).
 #include "ren/preprocess/ScanShard.h"
 
 #include <hdf5.h>
@@ -38,254 +34,46 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <system_error>
-#include <type_traits>
 #include <utility>
 
 #include "ren/core/AtomicFile.h"
 #include "ren/core/Error.h"
+#include "ren/preprocess/Hdf5Objects.h"
 
 namespace ren::preprocess {
 namespace fs = std::filesystem;
 
-std::mutex& hdf5Mutex() {
-  static std::mutex m;
-  return m;
-}
-
 namespace {
 
-// ---------------------------------------------------------------------------------------------
-// Locking and HDF5 error handling
-
-/// Holds the process-wide HDF5 mutex and silences HDF5's automatic error-stack printing while held.
-class Hdf5Lock {
- public:
-  Hdf5Lock() : lock_(hdf5Mutex()) {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~Hdf5Lock() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  Hdf5Lock(const Hdf5Lock&) = delete;
-  Hdf5Lock& operator=(const Hdf5Lock&) = delete;
-
- private:
-  std::unique_lock<std::mutex> lock_;
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-herr_t firstErrorDescription(unsigned n, const H5E_error2_t* err, void* clientData) {
-  if (n != 0 || !err) return 0;
-  auto* out = static_cast<std::string*>(clientData);
-  if (err->desc && *err->desc) *out = err->desc;
-  char minor[256] = {0};
-  if (H5Eget_msg(err->min_num, nullptr, minor, sizeof minor) > 0)
-    *out += out->empty() ? std::string(minor) : " [" + std::string(minor) + "]";
-  return 0;
-}
-
-/// The most specific message of the calling thread's HDF5 error stack (cleared afterwards).
-std::string hdf5ErrorText() {
-  std::string text;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, firstErrorDescription, &text);
-  H5Eclear2(H5E_DEFAULT);
-  return text.empty() ? std::string("HDF5 error") : text;
-}
-
+// The shared HDF5 helpers (Hdf5Objects.h).
+using hdf5::check;
+using hdf5::failHdf5;
+using hdf5::fileAccessList;
+using hdf5::Hdf5Lock;
+using hdf5::Hid;
+using hdf5::linkExists;
+using hdf5::readArrayAttr;
+using hdf5::readDoubleAttr;
+using hdf5::readIntAttr;
+using hdf5::readStringAttr;
+using hdf5::writeArrayAttr;
+using hdf5::writeDoubleAttr;
+using hdf5::writeIntAttr;
+using hdf5::writeStringAttr;
 /// Internal failure; the public functions turn it into an InputError naming the file (and scan).
-struct ShardFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using ShardFailure = hdf5::Hdf5Failure;
 
-[[noreturn]] void failHdf5(const std::string& what) { throw ShardFailure(what + ": " + hdf5ErrorText()); }
-
-herr_t check(herr_t status, const std::string& what) {
-  if (status < 0) failHdf5(what);
-  return status;
-}
-
-/// An HDF5 identifier closed on destruction (always destroyed while the lock is held).
-class Hid {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Hid() = default;
-  Hid(hid_t id, Closer closer, const std::string& what) : id_(id), closer_(closer) {
-    if (id_ < 0) failHdf5(what);
-  }
-  Hid(Hid&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), closer_(o.closer_) {}
-  Hid& operator=(Hid&& o) noexcept {
-    if (this != &o) {
-      reset();
-      id_ = std::exchange(o.id_, H5I_INVALID_HID);
-      closer_ = o.closer_;
-    }
-    return *this;
-  }
-  Hid(const Hid&) = delete;
-  Hid& operator=(const Hid&) = delete;
-  ~Hid() { reset(); }
-  hid_t get() const { return id_; }
-  void reset() {
-    if (id_ >= 0 && closer_) closer_(id_);
-    id_ = H5I_INVALID_HID;
-  }
-  /// Closes now and reports a failure (H5Fclose flushes: its error matters when writing).
-  void close(const std::string& what) {
-    if (id_ < 0) return;
-    const herr_t status = closer_(id_);
-    id_ = H5I_INVALID_HID;
-    check(status, what);
-  }
-
- private:
-  hid_t id_ = H5I_INVALID_HID;
-  Closer closer_ = nullptr;
-};
+// ---------------------------------------------------------------------------------------------
+// Shard-specific helpers
 
 bool littleEndianHost() {
   const std::uint16_t probe = 1;
   unsigned char first = 0;
   std::memcpy(&first, &probe, 1);
   return first == 1;
-}
-
-Hid fileAccessList() {
-  Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access property list");
-#if H5_VERSION_GE(1, 10, 7)
-  // Shards are immutable once renamed into place; do not fail on file systems without flock
-  // (Lustre / NFS mounts on clusters often have it disabled).
-  check(H5Pset_file_locking(fapl.get(), true, true), "cannot set file locking");
-#endif
-  return fapl;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Attributes
-
-Hid scalarSpace() { return Hid(H5Screate(H5S_SCALAR), H5Sclose, "cannot create dataspace"); }
-
-Hid stringType() {
-  Hid t(H5Tcopy(H5T_C_S1), H5Tclose, "cannot create string type");
-  check(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create string type");
-  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create string type");
-  return t;
-}
-
-void writeStringAttr(hid_t obj, const char* name, const std::string& value) {
-  const Hid type = stringType();
-  const Hid space = scalarSpace();
-  const Hid attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                 std::string("cannot create attribute ") + name);
-  const char* p = value.c_str();
-  check(H5Awrite(attr.get(), type.get(), &p), std::string("cannot write attribute ") + name);
-}
-
-void writeIntAttr(hid_t obj, const char* name, int value) {
-  const Hid space = scalarSpace();
-  const Hid attr(H5Acreate2(obj, name, H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                 std::string("cannot create attribute ") + name);
-  check(H5Awrite(attr.get(), H5T_NATIVE_INT, &value), std::string("cannot write attribute ") + name);
-}
-
-void writeDoubleAttr(hid_t obj, const char* name, double value) {
-  const Hid space = scalarSpace();
-  const Hid attr(H5Acreate2(obj, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                 std::string("cannot create attribute ") + name);
-  check(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value), std::string("cannot write attribute ") + name);
-}
-
-template <class T>
-void writeArrayAttr(hid_t obj, const char* name, const T* values, std::size_t n) {
-  static_assert(std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>);
-  const hid_t fileType = std::is_same_v<T, double> ? H5T_IEEE_F64LE : H5T_STD_I64LE;
-  const hid_t memType = std::is_same_v<T, double> ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64;
-  const hsize_t dims[1] = {static_cast<hsize_t>(n)};
-  const Hid space(H5Screate_simple(1, dims, nullptr), H5Sclose, "cannot create dataspace");
-  const Hid attr(H5Acreate2(obj, name, fileType, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-                 std::string("cannot create attribute ") + name);
-  check(H5Awrite(attr.get(), memType, values), std::string("cannot write attribute ") + name);
-}
-
-template <class T, std::size_t N>
-void writeArrayAttr(hid_t obj, const char* name, const std::array<T, N>& values) {
-  writeArrayAttr(obj, name, values.data(), N);
-}
-
-Hid openAttr(hid_t obj, const char* name) {
-  const htri_t exists = H5Aexists(obj, name);
-  if (exists < 0) failHdf5(std::string("cannot look up attribute ") + name);
-  if (exists == 0) throw ShardFailure(std::string("attribute '") + name + "' is missing");
-  return Hid(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, std::string("cannot open attribute ") + name);
-}
-
-std::string readStringAttr(hid_t obj, const char* name) {
-  const Hid attr = openAttr(obj, name);
-  const Hid type(H5Aget_type(attr.get()), H5Tclose, std::string("cannot read attribute ") + name);
-  if (H5Tget_class(type.get()) != H5T_STRING) throw ShardFailure(std::string("attribute '") + name + "' is not a string");
-  const Hid space(H5Aget_space(attr.get()), H5Sclose, std::string("cannot read attribute ") + name);
-  if (H5Sget_simple_extent_npoints(space.get()) != 1)
-    throw ShardFailure(std::string("attribute '") + name + "' is not a single string");
-  const htri_t variable = H5Tis_variable_str(type.get());
-  if (variable < 0) failHdf5(std::string("cannot read attribute ") + name);
-  if (variable > 0) {
-    Hid mem(H5Tcopy(H5T_C_S1), H5Tclose, "cannot create string type");
-    check(H5Tset_size(mem.get(), H5T_VARIABLE), "cannot create string type");
-    check(H5Tset_cset(mem.get(), H5Tget_cset(type.get())), "cannot create string type");
-    char* p = nullptr;
-    check(H5Aread(attr.get(), mem.get(), &p), std::string("cannot read attribute ") + name);
-    std::string value = p ? std::string(p) : std::string();
-    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, &p);
-    return value;
-  }
-  // Fixed-length string (written by another tool): read it as it is stored, up to the first NUL.
-  const std::size_t size = H5Tget_size(type.get());
-  if (size == 0) failHdf5(std::string("cannot read attribute ") + name);
-  Hid mem(H5Tcopy(type.get()), H5Tclose, "cannot create string type");
-  std::string buffer(size, '\0');
-  check(H5Aread(attr.get(), mem.get(), buffer.data()), std::string("cannot read attribute ") + name);
-  const auto nul = buffer.find('\0');
-  if (nul != std::string::npos) buffer.resize(nul);
-  while (!buffer.empty() && buffer.back() == ' ') buffer.pop_back();  // H5T_STR_SPACEPAD
-  return buffer;
-}
-
-template <class T>
-void readArrayAttr(hid_t obj, const char* name, T* out, std::size_t n) {
-  static_assert(std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> || std::is_same_v<T, int>);
-  const hid_t memType = std::is_same_v<T, double>         ? H5T_NATIVE_DOUBLE
-                        : std::is_same_v<T, std::int64_t> ? H5T_NATIVE_INT64
-                                                          : H5T_NATIVE_INT;
-  const Hid attr = openAttr(obj, name);
-  const Hid type(H5Aget_type(attr.get()), H5Tclose, std::string("cannot read attribute ") + name);
-  const H5T_class_t cls = H5Tget_class(type.get());
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT) throw ShardFailure(std::string("attribute '") + name + "' is not numeric");
-  const Hid space(H5Aget_space(attr.get()), H5Sclose, std::string("cannot read attribute ") + name);
-  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
-  if (count != static_cast<hssize_t>(n))
-    throw ShardFailure(std::string("attribute '") + name + "' has " + std::to_string(count) + " values, expected " +
-                       std::to_string(n));
-  check(H5Aread(attr.get(), memType, out), std::string("cannot read attribute ") + name);
-}
-
-template <class T, std::size_t N>
-void readArrayAttr(hid_t obj, const char* name, std::array<T, N>& out) {
-  readArrayAttr(obj, name, out.data(), N);
-}
-
-int readIntAttr(hid_t obj, const char* name) {
-  int v = 0;
-  readArrayAttr(obj, name, &v, 1);
-  return v;
-}
-
-double readDoubleAttr(hid_t obj, const char* name) {
-  double v = 0;
-  readArrayAttr(obj, name, &v, 1);
-  return v;
 }
 
 void writeGeometry(hid_t obj, const std::string& prefix, const io::VolumeGeometry& g) {
@@ -302,12 +90,6 @@ io::VolumeGeometry readGeometry(hid_t obj, const std::string& prefix) {
   readArrayAttr(obj, (prefix + "_origin").c_str(), g.origin);
   readArrayAttr(obj, (prefix + "_direction").c_str(), g.direction);
   return g;
-}
-
-bool linkExists(hid_t loc, const std::string& name) {
-  const htri_t e = H5Lexists(loc, name.c_str(), H5P_DEFAULT);
-  if (e < 0) failHdf5("cannot look up '" + name + "'");
-  return e > 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -976,7 +758,7 @@ PreprocessedScan readScan(const fs::path& shard, const std::string& scanId) {
     Hdf5Lock lock;
     const FileAndScans f = openShard(shard);
     const bool plainName = !scanId.empty() && scanId.find('/') == std::string::npos && scanId != "." && scanId != "..";
-    if (!plainName || !linkExists(f.scans.get(), scanId)) throw ShardFailure("no such scan in this shard");
+    if (!plainName || !linkExists(f.scans.get(), scanId.c_str())) throw ShardFailure("no such scan in this shard");
     const Hid group(H5Gopen2(f.scans.get(), scanId.c_str(), H5P_DEFAULT), H5Gclose, "cannot open the scan group");
     const hid_t g = group.get();
     s.scanId = scanId;

@@ -237,11 +237,13 @@ case_synth_totalseg() {
 check_first_run() {
   expect_rc 0
   local f
-  for f in manifest.json config.toml split.csv split.json logs/synth.log logs/split.log cohort/cohort.csv; do
+  for f in manifest.json config.toml split.csv split.json logs/synth.log logs/split.log cohort/cohort.csv \
+    radiomics/features.csv radiomics/features.h5; do
     expect_file "$RUN/$f"
   done
   [ "$(json_get "$RUN/manifest.json" 'd["stages"]["synth"]["status"]')" = "done" ] || fail "synth not done in manifest"
   [ "$(json_get "$RUN/manifest.json" 'd["stages"]["split"]["status"]')" = "done" ] || fail "split not done in manifest"
+  [ "$(json_get "$RUN/manifest.json" 'd["stages"]["radiomics"]["status"]')" = "done" ] || fail "radiomics not done in manifest"
 }
 
 case_run() {
@@ -279,7 +281,8 @@ case_run_resume() {
   expect_in "$IO/all" "stage synth: complete"
   expect_in "$IO/all" "stage split: complete"
   expect_in "$IO/all" "stage preprocess: complete"
-  [ "$(grep -c "skipping" "$IO/all")" -eq 3 ] || fail "expected 3 'skipping' lines (synth, split, preprocess)
+  expect_in "$IO/all" "stage radiomics: complete"
+  [ "$(grep -c "skipping" "$IO/all")" -eq 4 ] || fail "expected 4 'skipping' lines (synth, split, preprocess, radiomics)
 $(show)"
   expect_not_in "$IO/all" "started"
   sha256sum -c --quiet "$TMP/sums" || fail "outputs changed on a resumed run"
@@ -403,20 +406,9 @@ case_unknown_subcommand_named() {
 }
 
 CASES="version version_json help help_available no_subcommand unknown_subcommand split_without_config config_check set_bad_value
-unavailable_train-task unavailable_gate unavailable_fuse unavailable_reduce unavailable_radiomics
+unavailable_train-task unavailable_gate unavailable_fuse unavailable_reduce
 unavailable_train unavailable_submit synth synth_totalseg run run_resume status run_changed_split stages_individually
 split_no_cohort bad_label
 synth_spacing_exact unknown_subcommand_named"
 
-[ -x "$REN" ] || fail "ren binary '$REN' is not executable"
-case "$CASE" in
-  list) echo $CASES; exit 0 ;;
-  unavailable_*) case_unavailable "${CASE#unavailable_}" ;;
-  *)
-    fn="case_$CASE"
-    declare -F "$fn" >/dev/null || fail "unknown case (known: $(echo $CASES))"
-    "$fn"
-    ;;
-esac
-echo "PASS $CASE"
-exit 0
+run_case "$CASES"

@@ -1,4 +1,4 @@
-# Shared harness of the CLI test scripts (cli_test.sh, preprocess_test.sh), sourced with the
+# Shared harness of the CLI test scripts (cli_test.sh, preprocess_test.sh, radiomics_test.sh), sourced with the
 # script's own arguments:  source harness.sh REN_BINARY SOURCE_DIR CASE
 # Sets REN, SRC, CASE, TINY, TMP (removed on exit), IO (captured output), W (working directory) and
 # defines ren/mpiren (run the binary, capturing RC and output), fail/skip and the expect_* checks.
@@ -97,3 +97,26 @@ json_get() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>&1
 }
 
+
+# run_case "CASES": the end of every script: `list` prints the cases; otherwise runs case_$CASE, which
+# must be one of CASES (a case named prefix_arg runs case_prefix with arg when the script defines
+# case_prefix and no case_prefix_arg), and prints PASS when it returns.
+run_case() {
+  local cases=$1 fn
+  [ -x "$REN" ] || fail "ren binary '$REN' is not executable"
+  if [ "$CASE" = list ]; then
+    echo $cases
+    exit 0
+  fi
+  case " $(echo $cases) " in *" $CASE "*) ;; *) fail "unknown case (known: $(echo $cases))" ;; esac
+  fn="case_$CASE"
+  if declare -F "$fn" >/dev/null; then
+    "$fn"
+  elif declare -F "case_${CASE%%_*}" >/dev/null; then
+    "case_${CASE%%_*}" "${CASE#*_}"
+  else
+    fail "unknown case (known: $(echo $cases))"
+  fi
+  echo "PASS $CASE"
+  exit 0
+}

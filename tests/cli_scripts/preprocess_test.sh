@@ -644,14 +644,4 @@ preprocess_bad_missing_image preprocess_bad_truncated preprocess_bad_geometry pr
 preprocess_bad_nan preprocess_bad_2d preprocess_bad_duplicate_id preprocess_bad_label_value preprocess_bad_mpi
 preprocess_missing_lobe preprocess_missing_lobe_auto preprocess_no_lobe_map preprocess_totalseg"
 
-[ -x "$REN" ] || fail "ren binary '$REN' is not executable"
-case "$CASE" in
-  list) echo $CASES; exit 0 ;;
-  *)
-    fn="case_$CASE"
-    declare -F "$fn" >/dev/null || fail "unknown case (known: $(echo $CASES))"
-    "$fn"
-    ;;
-esac
-echo "PASS $CASE"
-exit 0
+run_case "$CASES"

@@ -146,6 +146,9 @@ std::vector<std::string> mutationsOf(const PrintedKey& k) {
   if (!v.empty() && (v.front() == '\'' || v.front() == '"')) {
     std::vector<std::string> c = docChoices(k.doc);
     c.push_back("mutated-value");
+    // Structured strings (lists, ranges) accept only well-formed values.
+    c.push_back("1,2");
+    c.push_back("-1000,400");
     return c;
   }
   if (v.find_first_of(".eE") != std::string::npos) {

@@ -55,12 +55,26 @@ struct PreprocessConfig {
   double geometryTolerance = 1e-3;   ///< image vs lobe map geometry tolerance (relative to the voxel size)
 };
 
+/// [radiomics] -- stage 1b, PyRadiomics-compatible features (METHOD.md section 3); defaults = PyRadiomics.
+struct RadiomicsConfig {
+  double binWidth = 25.0;            ///< fixed bin width in HU (edges from 0)
+  int binCount = 0;                  ///< fixed bin count instead of bin_width; 0 = use bin_width
+  double voxelArrayShift = 0.0;      ///< added to HU in Energy, TotalEnergy, RootMeanSquared
+  std::string distances = "1";       ///< Chebyshev distances of the texture angles, e.g. "1" or "1,2"
+  std::string weightingNorm = "none";  ///< none (average per angle), manhattan, euclidean, infinity, no_weighting
+  double gldmAlpha = 0.0;            ///< GLDM dependence tolerance (gldm_a)
+  std::string resegmentRange;        ///< "lo,hi" HU kept in the ROI (empty = none)
+  int minimumRoiDimensions = 2;      ///< regions with fewer axes of extent > 1 are NaN rows
+  std::int64_t minimumRoiSize = 0;   ///< regions with fewer voxels are NaN rows; 0 = no minimum
+};
+
 struct Config {
   RunConfig run;
   CohortConfig cohort;
   SynthConfig synth;
   SplitConfig split;
   PreprocessConfig preprocess;
+  RadiomicsConfig radiomics;
 };
 
 }  // namespace ren

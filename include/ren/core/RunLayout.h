@@ -16,6 +16,9 @@ inline std::filesystem::path cohortTable(const Config& c) {
 inline std::filesystem::path splitCsv(const Config& c) { return runDir(c) / "split.csv"; }
 inline std::filesystem::path splitSummary(const Config& c) { return runDir(c) / "split.json"; }
 inline std::filesystem::path logsDir(const Config& c) { return runDir(c) / "logs"; }
+inline std::filesystem::path radiomicsDir(const Config& c) { return runDir(c) / "radiomics"; }
+inline std::filesystem::path radiomicsCsv(const Config& c) { return radiomicsDir(c) / "features.csv"; }
+inline std::filesystem::path radiomicsHdf5(const Config& c) { return radiomicsDir(c) / "features.h5"; }
 
 /// The cohort seed of the synthetic generator: synth.seed, or derived from run.seed when 0.
 std::uint64_t synthSeed(const Config& c);

@@ -1,4 +1,7 @@
 #pragma once
+#include <string>
+
+#include "ren/core/Config.h"
 #include "ren/core/Stage.h"
 
 namespace ren::preprocess {
@@ -8,4 +11,8 @@ namespace ren::preprocess {
 /// that is complete with the current fingerprint is kept; a half-written or stale one is rebuilt.
 /// Rank 0 writes the index once every shard is complete.
 void registerPreprocessStage(StageRegistry& registry);
+
+/// Fingerprint text of the scans' inputs (label convention, the cohort table when given, size and
+/// modification time of every image and lobe map): part of every stage that reads the source scans.
+std::string scanInputsFingerprint(const Config& config);
 }  // namespace ren::preprocess

@@ -11,7 +11,6 @@
 //                          source_size/spacing/origin/direction, iso_size/spacing/origin/direction, box
 // A shard is written under a temporary name and renamed when complete.
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,12 +35,9 @@ std::vector<std::string> shardScanIds(const std::filesystem::path& path);
 /// Reads one scan back completely. Throws InputError naming the shard and scan when missing/corrupt.
 PreprocessedScan readScan(const std::filesystem::path& shard, const std::string& scanId);
 
-/// The process-wide mutex that serialises every HDF5 call of this module (HDF5 builds for MPI are
-/// never thread-safe). Any other code of the project that calls HDF5 directly must hold it too.
-std::mutex& hdf5Mutex();
-
 /// The HDF5 library in use, for logs and the run manifest, e.g. "HDF5 1.10.8 (thread-safe build)".
-/// Whatever the build, this module serialises its HDF5 calls with one process-wide mutex.
+/// Whatever the build, the project serialises its HDF5 calls with one process-wide mutex
+/// (hdf5Mutex(), declared with the shared HDF5 helpers in ren/preprocess/Hdf5Objects.h).
 std::string hdf5LibraryInfo();
 
 }  // namespace ren::preprocess
