@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../../src/radiomics/SurfaceMesh.h"
+#include "radiomics/SurfaceMesh.h"
 #include "radiomics/AnchorData.h"
 #include "radiomics/FeatureTestSupport.h"
 
