@@ -139,10 +139,10 @@ RadiomicsSettings settingsFromConfig(const RadiomicsConfig& rc) {
 std::vector<FeatureTableRow> regionFeatures(const preprocess::IsotropicScan& scan, const ScanRecord& record,
                                             const RadiomicsSettings& settings, int threads) {
   // Voxels per canonical label, to run the largest regions first, and each label's bounding box,
-  // so that each region's crop searches only its own box.
-  std::array<std::int64_t, 256> perLabel{};
-  for (std::uint8_t v : scan.labels.voxels) ++perLabel[v];
-  const std::array<IndexBox, 256> boxes = labelBoxes(scan.labels);
+  // so that each region's crop searches only its own box (one pass over the label map).
+  const LabelBoxes labels = labelBoxes(scan.labels);
+  const auto& perLabel = labels.count;
+  const auto& boxes = labels.box;
   std::array<std::int64_t, kRegionCount> regionVoxels{};
   for (const Region& region : kRegions)
     for (int v = 1; v <= kCanonicalLabelCount; ++v)

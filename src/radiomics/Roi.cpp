@@ -97,24 +97,26 @@ IndexBox IndexBox::united(const IndexBox& other) const {
   return u;
 }
 
-std::array<IndexBox, 256> labelBoxes(const io::Volume<std::uint8_t>& labels) {
-  std::array<IndexBox, 256> boxes;
+LabelBoxes labelBoxes(const io::Volume<std::uint8_t>& labels) {
+  LabelBoxes out;
+  auto& boxes = out.box;
   for (auto& b : boxes) b.lo = {labels.geometry.size[0], labels.geometry.size[1], labels.geometry.size[2]};
   const auto& n = labels.geometry.size;
   for (std::int64_t k = 0; k < n[2]; ++k)
     for (std::int64_t j = 0; j < n[1]; ++j) {
       const std::uint8_t* row = labels.voxels.data() + labels.geometry.index(0, j, k);
       for (std::int64_t i = 0; i < n[0]; ++i) {
-        if (row[i] == 0) continue;  // background: skipped fast (most of a CT)
+        ++out.count[row[i]];
+        if (row[i] == 0) continue;  // background: no box to grow (most of a CT)
         IndexBox& b = boxes[row[i]];
         b.lo[0] = std::min(b.lo[0], i), b.hi[0] = std::max(b.hi[0], i);
         b.lo[1] = std::min(b.lo[1], j), b.hi[1] = std::max(b.hi[1], j);
         b.lo[2] = std::min(b.lo[2], k), b.hi[2] = std::max(b.hi[2], k);
       }
     }
-  // Background (0) is everywhere it is not a label; give it the whole volume when it occurs.
+  // Background (0) is everywhere it is not a label: its search box is the whole volume.
   boxes[0] = wholeVolume(labels.geometry);
-  return boxes;
+  return out;
 }
 
 Roi cropRoi(const io::Volume<float>& image, const io::Volume<std::uint8_t>& labels, const std::array<bool, 256>& selected,

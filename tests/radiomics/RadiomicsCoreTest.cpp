@@ -88,7 +88,12 @@ TEST(Roi, LabelBoxesInOnePassGiveTheSameCrops) {
   labels.at(1, 2, 3) = 3;
   labels.at(4, 8, 1) = 3;
   labels.at(11, 0, 6) = 5;
-  const auto boxes = labelBoxes(labels);
+  const LabelBoxes found = labelBoxes(labels);
+  const auto& boxes = found.box;
+  EXPECT_EQ(found.count[3], 2);
+  EXPECT_EQ(found.count[5], 1);
+  EXPECT_EQ(found.count[0], 12 * 9 * 7 - 3);
+  EXPECT_EQ(found.count[4], 0);
   EXPECT_EQ(boxes[3].lo, (std::array<std::int64_t, 3>{1, 2, 1}));
   EXPECT_EQ(boxes[3].hi, (std::array<std::int64_t, 3>{4, 8, 3}));
   EXPECT_TRUE(boxes[4].empty());

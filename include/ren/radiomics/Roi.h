@@ -52,9 +52,14 @@ struct IndexBox {
   IndexBox united(const IndexBox& other) const;
 };
 
-/// The bounding box of every label value of a label map, in one pass over it (empty boxes for the
-/// values that do not occur). Lets the 7 regions of a scan be cropped without 7 passes over the image.
-std::array<IndexBox, 256> labelBoxes(const io::Volume<std::uint8_t>& labels);
+/// The bounding box and voxel count of every label value of a label map, from one pass over it
+/// (an empty box and count 0 for the values that do not occur; label 0 gets the whole volume). Lets
+/// the 7 regions of a scan be ordered and cropped without a pass over the image per region.
+struct LabelBoxes {
+  std::array<IndexBox, 256> box;
+  std::array<std::int64_t, 256> count{};
+};
+LabelBoxes labelBoxes(const io::Volume<std::uint8_t>& labels);
 
 /// Cuts the ROI {voxels whose label is selected[label]} out of `image`. `labels` must have the
 /// image's size. The box is the label bounding box padded by max(1, max distance) voxels (padding
