@@ -28,3 +28,27 @@ function(ren_use_torch_accelerators target)
     target_compile_definitions(${target} PRIVATE REN_HAVE_NCCL=1 USE_C10D_NCCL)
   endif()
 endfunction()
+
+# ren_torch_pch(<target>): compiles <torch/torch.h> once (in the object library ren_torch_pch) and
+# reuses that precompiled header in <target>. Every target that includes LibTorch headers uses it,
+# which keeps CI builds fast.
+function(ren_torch_pch target)
+  if(NOT TARGET ren_torch_pch)
+    file(WRITE ${CMAKE_BINARY_DIR}/ren_torch_pch.cpp "// precompiled <torch/torch.h>\n")
+    add_library(ren_torch_pch OBJECT ${CMAKE_BINARY_DIR}/ren_torch_pch.cpp)
+    target_link_libraries(ren_torch_pch PRIVATE torch)
+    target_precompile_headers(ren_torch_pch PRIVATE <torch/torch.h>)
+    # GCC rejects a precompiled header made under other feature macros: -Wpedantic (used by every
+    # module) removes __cpp_runtime_arrays, so the header and its users all build with it.
+    target_compile_options(ren_torch_pch PRIVATE -Wpedantic)
+  endif()
+  target_compile_options(${target} PRIVATE -Wpedantic)
+  # The header is compiled -fPIC (a library); executables would use -fPIE, which GCC refuses to mix.
+  # PIC objects link into position-independent executables just as well.
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+    target_compile_options(${target} PRIVATE -fPIC)
+  endif()
+  target_precompile_headers(${target} REUSE_FROM ren_torch_pch)
+endfunction()

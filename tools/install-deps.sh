@@ -10,6 +10,7 @@ packages=(
   libhdf5-dev hdf5-tools
   libinsighttoolkit5-dev
   libxgboost-dev xgboost
+  python3-torch python3-xgboost
   libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtbb-dev zlib1g-dev

@@ -40,6 +40,7 @@ std::vector<CliCommand> configCommands();
 std::vector<CliCommand> synthCommands();
 std::vector<CliCommand> radiomicsCommands();
 std::vector<CliCommand> stageCommands();
+std::vector<CliCommand> trainCommands();
 std::vector<CliCommand> statusCommands();
 
 }  // namespace ren::cli

@@ -42,7 +42,6 @@ std::vector<CliCommand> stageCommands() {
   const std::vector<std::pair<std::string, std::string>> later = {
       {"preprocess", "images + lobe maps -> RUN/data/shard-*.h5 + index.json"},
       {"radiomics", "107 radiomics features x 7 regions per scan -> RUN/radiomics/"},
-      {"train-task", "one (region, architecture, fold) task of the expert grid"},
       {"train", "the whole expert grid and baselines"},
       {"gate", "the 11 gating strategies with validation selection -> RUN/gating/"},
       {"fuse", "stage-4 fusion fine-tuning -> RUN/fusion/"},

@@ -9,6 +9,7 @@
 #include "ren/preprocess/PreprocessStage.h"
 #include "ren/radiomics/RadiomicsStage.h"
 #include "ren/split/SplitStage.h"
+#include "ren/train/TrainGrid.h"
 #include "ren/synth/SynthStage.h"
 
 namespace {
@@ -19,12 +20,13 @@ void registerStages() {
   ren::split::registerSplitStage(registry);
   ren::preprocess::registerPreprocessStage(registry);
   ren::radiomics::registerRadiomicsStage(registry);
+  ren::train::registerTrainStage(registry);
 }
 
 std::vector<ren::cli::CliCommand> allCommands() {
   std::vector<ren::cli::CliCommand> all;
   for (auto group : {ren::cli::versionCommands, ren::cli::configCommands, ren::cli::synthCommands,
-                     ren::cli::radiomicsCommands, ren::cli::stageCommands, ren::cli::statusCommands}) {
+                     ren::cli::radiomicsCommands, ren::cli::trainCommands, ren::cli::stageCommands, ren::cli::statusCommands}) {
     auto commands = group();
     all.insert(all.end(), commands.begin(), commands.end());
   }

@@ -49,6 +49,13 @@ const std::vector<Section>& sections() {
       {"split", "the patient-level cross-validation split (METHOD.md section 4)"},
       {"preprocess", "stage 1: resampling, region masks, model-grid presets, HDF5 shards (METHOD.md section 2)"},
       {"radiomics", "stage 1b: the 107 PyRadiomics features per scan and region (METHOD.md section 3)"},
+      {"train", "stage 2: the grid of regional experts and whole-lung baselines (METHOD.md section 5)"},
+      {"cnn", "the CNN expert: size and training recipe"},
+      {"vit", "the ViT expert: size and training recipe"},
+      {"mamba", "the Mamba expert: size and training recipe"},
+      {"swinunetr", "the SwinUNETR baseline backbone's size (trained with the [baseline] recipe)"},
+      {"baseline", "the whole-lung baselines (region LUNG) and their training recipe"},
+      {"xgb", "the radiomics expert: XGBoost on the region's 107 features"},
   };
   return s;
 }
@@ -183,6 +190,130 @@ const std::vector<Field>& schema() {
     intRange(add("radiomics", "minimum_roi_size", "regions with fewer voxels give NaN rows; 0 = no minimum",
                  [](Config& c) { return FieldRef(&c.radiomics.minimumRoiSize); }),
              0, 1e12);
+    // [train]
+    add("train", "experts", "expert architectures of the grid, comma-separated subset of (cnn, vit, mamba, xgb)",
+        [](Config& c) { return FieldRef(&c.train.experts); });
+    add("train", "regions", "regions of the grid: a region set or comma-separated names "
+        "(all7, lobes, lungs, LUL, LLL, RUL, RML, RLL, LEFT, RIGHT)",
+        [](Config& c) { return FieldRef(&c.train.regions); })
+        .nonEmpty = true;
+    add("train", "folds", "comma-separated fold numbers to train; empty = every fold of the split",
+        [](Config& c) { return FieldRef(&c.train.folds); });
+    add("train", "device", "where networks train: auto = CUDA when this LibTorch has it (auto, cpu, cuda)",
+        [](Config& c) { return FieldRef(&c.train.device); })
+        .choices = [] { return fixedChoices({"auto", "cpu", "cuda"}); };
+    add("train", "precision", "fp32, or bf16 autocast on CPU and GPU (fp32, bf16)",
+        [](Config& c) { return FieldRef(&c.train.precision); })
+        .choices = [] { return fixedChoices({"fp32", "bf16"}); };
+    add("train", "channels_last", "channels-last-3d memory format for the networks",
+        [](Config& c) { return FieldRef(&c.train.channelsLast); });
+    intRange(add("train", "threads", "intra-op threads of the trainer; 0 = run.threads (the allocation)",
+                 [](Config& c) { return FieldRef(&c.train.threads); }),
+             0, 1024);
+    intRange(add("train", "eval_batch", "batch size of validation and test inference",
+                 [](Config& c) { return FieldRef(&c.train.evalBatch); }),
+             1, 4096);
+    intRange(add("train", "cache_gb", "GiB of decoded scans kept in memory across epochs and tasks; more streams from the shards",
+                 [](Config& c) { return FieldRef(&c.train.cacheGb); }),
+             0.0, 4096.0);
+    intRange(add("train", "prefetch", "scans decoded ahead by the shard reader",
+                 [](Config& c) { return FieldRef(&c.train.prefetch); }),
+             1, 1024);
+    // The recipe keys of one section (METHOD.md section 5).
+    auto addRecipe = [&](const char* section, std::function<TrainRecipe&(Config&)> recipe) {
+      auto field = [recipe](auto member) {
+        return [recipe, member](Config& c) { return FieldRef(&(recipe(c).*member)); };
+      };
+      intRange(add(section, "lr", "AdamW learning rate", field(&TrainRecipe::lr)), 1e-9, 10.0);
+      intRange(add(section, "weight_decay", "AdamW decoupled weight decay", field(&TrainRecipe::weightDecay)), 0.0, 10.0);
+      intRange(add(section, "batch", "training batch size", field(&TrainRecipe::batch)), 1, 4096);
+      intRange(add(section, "epochs", "maximum epochs", field(&TrainRecipe::epochs)), 1, 100000);
+      intRange(add(section, "patience", "early stopping: epochs without improvement of monitor", field(&TrainRecipe::patience)),
+               1, 100000);
+      add(section, "monitor", "best-epoch and early-stopping criterion (val_loss, val_auc)", field(&TrainRecipe::monitor))
+          .choices = [] { return fixedChoices({"val_loss", "val_auc"}); };
+      intRange(add(section, "min_delta", "smallest change of monitor that counts as an improvement", field(&TrainRecipe::minDelta)),
+               0.0, 1.0);
+      add(section, "scheduler", "learning-rate schedule: ReduceLROnPlateau on val AUC, cosine per epoch, or none "
+          "(plateau, cosine, none)", field(&TrainRecipe::scheduler))
+          .choices = [] { return fixedChoices({"plateau", "cosine", "none"}); };
+      intRange(add(section, "plateau_factor", "plateau: learning-rate multiplier", field(&TrainRecipe::plateauFactor)), 0.01, 0.99);
+      intRange(add(section, "plateau_patience", "plateau: epochs without val-AUC improvement before a reduction",
+                   field(&TrainRecipe::plateauPatience)),
+               0, 100000);
+      intRange(add(section, "cosine_epochs", "cosine: T_max in epochs; 0 = the recipe's epochs", field(&TrainRecipe::cosineEpochs)),
+               0, 100000);
+      intRange(add(section, "min_lr", "cosine: eta_min; plateau: lowest learning rate", field(&TrainRecipe::minLr)), 0.0, 1.0);
+      intRange(add(section, "label_smoothing", "cross-entropy label smoothing", field(&TrainRecipe::labelSmoothing)), 0.0, 0.99);
+      intRange(add(section, "clip_norm", "gradient clipping at this L2 norm; 0 = off", field(&TrainRecipe::clipNorm)), 0.0, 1e6);
+      add(section, "class_weights", "class-weighted cross-entropy with weights from the training split",
+          field(&TrainRecipe::classWeights));
+      add(section, "augment", "training augmentation: rotation, noise, small affine; masks nearest-neighbour "
+          "(strong, light, none)", field(&TrainRecipe::augment))
+          .choices = [] { return fixedChoices({"strong", "light", "none"}); };
+    };
+    // [cnn]
+    add("cnn", "channels", "output channels of the conv stages, comma-separated, e.g. \"24,48,96\"",
+        [](Config& c) { return FieldRef(&c.cnn.channels); })
+        .nonEmpty = true;
+    add("cnn", "hidden", "hidden widths of the MLP head, comma-separated, e.g. \"256,64\"",
+        [](Config& c) { return FieldRef(&c.cnn.hidden); })
+        .nonEmpty = true;
+    intRange(add("cnn", "dropout", "dropout probability", [](Config& c) { return FieldRef(&c.cnn.dropout); }), 0.0, 0.95);
+    addRecipe("cnn", [](Config& c) -> TrainRecipe& { return c.cnn.recipe; });
+    // [vit]
+    intRange(add("vit", "patch", "patch edge in voxels", [](Config& c) { return FieldRef(&c.vit.patch); }), 1, 512);
+    intRange(add("vit", "dim", "token dimension", [](Config& c) { return FieldRef(&c.vit.dim); }), 1, 8192);
+    intRange(add("vit", "depth", "transformer blocks", [](Config& c) { return FieldRef(&c.vit.depth); }), 1, 256);
+    intRange(add("vit", "heads", "attention heads (must divide dim)", [](Config& c) { return FieldRef(&c.vit.heads); }), 1, 256);
+    intRange(add("vit", "mlp_ratio", "MLP hidden width / dim", [](Config& c) { return FieldRef(&c.vit.mlpRatio); }), 0.1, 16.0);
+    intRange(add("vit", "dropout", "dropout probability", [](Config& c) { return FieldRef(&c.vit.dropout); }), 0.0, 0.95);
+    addRecipe("vit", [](Config& c) -> TrainRecipe& { return c.vit.recipe; });
+    // [mamba]
+    intRange(add("mamba", "patch", "patch edge in voxels", [](Config& c) { return FieldRef(&c.mamba.patch); }), 1, 512);
+    intRange(add("mamba", "d_model", "token dimension", [](Config& c) { return FieldRef(&c.mamba.dModel); }), 1, 8192);
+    intRange(add("mamba", "depth", "residual Mamba blocks", [](Config& c) { return FieldRef(&c.mamba.depth); }), 1, 256);
+    intRange(add("mamba", "d_state", "SSM state size N", [](Config& c) { return FieldRef(&c.mamba.dState); }), 1, 1024);
+    intRange(add("mamba", "d_conv", "causal depthwise convolution width", [](Config& c) { return FieldRef(&c.mamba.dConv); }),
+             1, 64);
+    intRange(add("mamba", "expand", "inner width / d_model", [](Config& c) { return FieldRef(&c.mamba.expand); }), 1, 16);
+    intRange(add("mamba", "dropout", "dropout probability", [](Config& c) { return FieldRef(&c.mamba.dropout); }), 0.0, 0.95);
+    add("mamba", "scan", "selective scan: auto = the parallel associative scan on a GPU or for up to 256 tokens, else the sequential one "
+        "(less memory traffic); both agree to rounding (auto, parallel, sequential)",
+        [](Config& c) { return FieldRef(&c.mamba.scan); })
+        .choices = [] { return fixedChoices({"auto", "parallel", "sequential"}); };
+    addRecipe("mamba", [](Config& c) -> TrainRecipe& { return c.mamba.recipe; });
+    // [swinunetr]
+    intRange(add("swinunetr", "feature_size", "channels of the first stage (a multiple of 12)",
+                 [](Config& c) { return FieldRef(&c.swinunetr.featureSize); }),
+             12, 480);
+    intRange(add("swinunetr", "window", "attention window edge", [](Config& c) { return FieldRef(&c.swinunetr.window); }), 1, 32);
+    add("swinunetr", "depths", "Swin blocks per stage, four comma-separated integers, e.g. \"2,2,2,2\"",
+        [](Config& c) { return FieldRef(&c.swinunetr.depths); })
+        .nonEmpty = true;
+    add("swinunetr", "heads", "attention heads per stage, four comma-separated integers, e.g. \"3,6,12,24\"",
+        [](Config& c) { return FieldRef(&c.swinunetr.heads); })
+        .nonEmpty = true;
+    add("swinunetr", "head_pool", "classification head input: global average pool of the decoder output (reference) or "
+        "of the bottleneck (decoder, bottleneck)",
+        [](Config& c) { return FieldRef(&c.swinunetr.headPool); })
+        .choices = [] { return fixedChoices({"decoder", "bottleneck"}); };
+    // [baseline]
+    add("baseline", "architectures", "whole-lung baselines, comma-separated subset of (swinunetr, cnn, vit, mamba); "
+        "empty = none",
+        [](Config& c) { return FieldRef(&c.baseline.architectures); });
+    addRecipe("baseline", [](Config& c) -> TrainRecipe& { return c.baseline.recipe; });
+    // [xgb]
+    intRange(add("xgb", "trees", "boosting rounds", [](Config& c) { return FieldRef(&c.xgb.trees); }), 1, 100000);
+    intRange(add("xgb", "max_depth", "tree depth", [](Config& c) { return FieldRef(&c.xgb.maxDepth); }), 1, 64);
+    intRange(add("xgb", "eta", "learning rate", [](Config& c) { return FieldRef(&c.xgb.eta); }), 1e-6, 1.0);
+    intRange(add("xgb", "early_stopping_rounds", "stop after this many rounds without a better validation logloss; 0 = off",
+                 [](Config& c) { return FieldRef(&c.xgb.earlyStoppingRounds); }),
+             0, 100000);
+    add("xgb", "train_on", "train = the fold's training scans with early stopping on validation; paper = 70 % of the "
+        "validation half, as the reference code (train, paper)",
+        [](Config& c) { return FieldRef(&c.xgb.trainOn); })
+        .choices = [] { return fixedChoices({"train", "paper"}); };
     return f;
   }();
   return fields;
@@ -477,7 +608,65 @@ Config loadConfig(const fs::path& file, const std::vector<ConfigOverride>& overr
   return bindTable(parseTomlFile(file, 0), file.string(), overrides);
 }
 
+std::vector<std::string> configList(const std::string& text) {
+  std::vector<std::string> out;
+  if (trimView(text).empty()) return out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) out.emplace_back(trimView(item));
+  return out;
+}
+
+std::vector<std::int64_t> configIntList(const std::string& text, const std::string& key, std::int64_t lo, std::int64_t hi) {
+  std::vector<std::int64_t> out;
+  for (const std::string& item : configList(text)) {
+    const auto v = parseInt(item);
+    if (!v || *v < lo || *v > hi)
+      throw ConfigError(key + " = \"" + text + "\": expected comma-separated integers in " + std::to_string(lo) + ".." +
+                        std::to_string(hi));
+    out.push_back(*v);
+  }
+  if (out.empty()) throw ConfigError(key + " must list at least one integer");
+  return out;
+}
+
+namespace {
+/// Checks that every item of a comma-separated value is one of `allowed` and none repeats.
+void checkSubset(const std::string& key, const std::string& text, const std::vector<std::string>& allowed, bool allowEmpty) {
+  const auto items = configList(text);
+  if (items.empty() && !allowEmpty) throw ConfigError(key + " must not be empty; allowed values are " + joinList(allowed));
+  std::set<std::string> seen;
+  for (const auto& item : items) {
+    bool ok = false;
+    for (const auto& a : allowed) ok = ok || a == item;
+    if (!ok)
+      throw ConfigError(key + " = \"" + text + "\": '" + item + "' is not allowed; allowed values are " + joinList(allowed));
+    if (!seen.insert(item).second) throw ConfigError(key + " = \"" + text + "\": '" + item + "' is listed twice");
+  }
+}
+}  // namespace
+
 void validateConfig(const Config& c) {
+  checkSubset("train.experts", c.train.experts, {"cnn", "vit", "mamba", "xgb"}, true);
+  checkSubset("baseline.architectures", c.baseline.architectures, {"swinunetr", "cnn", "vit", "mamba"}, true);
+  {
+    const auto names = configList(c.train.regions);
+    const bool isSet = names.size() == 1 && (names[0] == "all7" || names[0] == "lobes" || names[0] == "lungs");
+    if (!isSet) checkSubset("train.regions", c.train.regions, {"LUL", "LLL", "RUL", "RML", "RLL", "LEFT", "RIGHT"}, false);
+  }
+  if (!trimView(c.train.folds).empty()) {
+    const int folds = c.split.folds * (c.split.rotateValTest ? 2 : 1);
+    configIntList(c.train.folds, "train.folds", 0, folds - 1);
+  }
+  configIntList(c.cnn.channels, "cnn.channels", 1, 65536);
+  configIntList(c.cnn.hidden, "cnn.hidden", 1, 1 << 24);
+  {
+    const auto depths = configIntList(c.swinunetr.depths, "swinunetr.depths", 1, 64);
+    const auto heads = configIntList(c.swinunetr.heads, "swinunetr.heads", 1, 1024);
+    if (depths.size() != 4 || heads.size() != 4)
+      throw ConfigError("swinunetr.depths = \"" + c.swinunetr.depths + "\" and swinunetr.heads = \"" + c.swinunetr.heads +
+                        "\": SwinUNETR has 4 stages; give 4 values each");
+  }
   if (c.cohort.labels == "custom") {
     int count = 0;
     std::string item;

@@ -20,6 +20,13 @@ std::optional<Region> findRegion(std::string_view name) {
   return std::nullopt;
 }
 
+const Region kWholeLung{7, "LUNG", 0b1111111};
+
+std::optional<Region> findTaskRegion(std::string_view name) {
+  if (name == kWholeLung.name) return kWholeLung;
+  return findRegion(name);
+}
+
 std::vector<std::string> regionSetNames() { return {"lungs", "lobes", "all7"}; }
 
 std::vector<Region> regionSet(std::string_view name) {

@@ -40,6 +40,12 @@ class FileLock {
 };
 }  // namespace
 
+std::string hostName() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
 std::string utcNow() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};

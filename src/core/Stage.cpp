@@ -23,12 +23,6 @@ namespace ren {
 namespace fs = std::filesystem;
 
 namespace {
-std::string hostName() {
-  char buf[256] = {0};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
-
 std::string runId(const Config& config) {
   if (!config.run.name.empty()) return config.run.name;
   fs::path dir = fs::path(config.run.dir).lexically_normal();

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path dataDir(const Config& c) { return layout::runDir(c) / "data"; }
+fs::path dataDir(const Config& c) { return layout::dataDir(c); }
 
 /// "size:mtime" of a file ("-" when it does not exist or the path is empty).
 std::string fileStamp(const fs::path& p) {

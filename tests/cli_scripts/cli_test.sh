@@ -106,7 +106,7 @@ check_sub_help() {
   done
   expect_empty_dir "$W"
 }
-case_help_available() { check_sub_help version config synth split run status; }
+case_help_available() { check_sub_help version config synth split preprocess radiomics train-task train run status; }
 
 case_no_subcommand() {
   ren
@@ -238,7 +238,8 @@ check_first_run() {
   expect_rc 0
   local f
   for f in manifest.json config.toml split.csv split.json logs/synth.log logs/split.log cohort/cohort.csv \
-    radiomics/features.csv radiomics/features.h5; do
+    radiomics/features.csv radiomics/features.h5 tasks/LLL-cnn-f0/metrics.json tasks/RUL-xgb-f0/model.json \
+    tasks/LUNG-swinunetr-f0/model.pt; do
     expect_file "$RUN/$f"
   done
   [ "$(json_get "$RUN/manifest.json" 'd["stages"]["synth"]["status"]')" = "done" ] || fail "synth not done in manifest"
@@ -282,7 +283,8 @@ case_run_resume() {
   expect_in "$IO/all" "stage split: complete"
   expect_in "$IO/all" "stage preprocess: complete"
   expect_in "$IO/all" "stage radiomics: complete"
-  [ "$(grep -c "skipping" "$IO/all")" -eq 4 ] || fail "expected 4 'skipping' lines (synth, split, preprocess, radiomics)
+  expect_in "$IO/all" "stage train: complete"
+  [ "$(grep -c "skipping" "$IO/all")" -eq 5 ] || fail "expected 5 'skipping' lines (synth, split, preprocess, radiomics, train)
 $(show)"
   expect_not_in "$IO/all" "started"
   sha256sum -c --quiet "$TMP/sums" || fail "outputs changed on a resumed run"
@@ -330,7 +332,8 @@ case_run_changed_split() {
   expect_rc 0
   expect_not_in "$IO/out" "stale"
   # A change upstream (the cohort) reruns both.
-  tiny_run --set split.folds=4 --set synth.patients=4
+  # (4 patients in 4 folds leave no validation patient: no training there.)
+  tiny_run --set split.folds=4 --set synth.patients=4 --set train.experts= --set baseline.architectures=
   expect_rc 0
   expect_in "$IO/all" "stage synth: started"
   expect_in "$IO/all" "stage split: started"
@@ -406,8 +409,8 @@ case_unknown_subcommand_named() {
 }
 
 CASES="version version_json help help_available no_subcommand unknown_subcommand split_without_config config_check set_bad_value
-unavailable_train-task unavailable_gate unavailable_fuse unavailable_reduce
-unavailable_train unavailable_submit synth synth_totalseg run run_resume status run_changed_split stages_individually
+unavailable_gate unavailable_fuse unavailable_reduce
+unavailable_submit synth synth_totalseg run run_resume status run_changed_split stages_individually
 split_no_cohort bad_label
 synth_spacing_exact unknown_subcommand_named"
 

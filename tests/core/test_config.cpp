@@ -149,6 +149,9 @@ std::vector<std::string> mutationsOf(const PrintedKey& k) {
     // Structured strings (lists, ranges) accept only well-formed values.
     c.push_back("1,2");
     c.push_back("-1000,400");
+    c.push_back("2,2,6,2");
+    c.push_back("4,8,16,32");
+    c.push_back("cnn,vit");
     return c;
   }
   if (v.find_first_of(".eE") != std::string::npos) {

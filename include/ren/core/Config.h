@@ -4,6 +4,7 @@
 // Defaults here are the defaults of the framework; configs/*.toml override them.
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace ren {
 
@@ -68,6 +69,114 @@ struct RadiomicsConfig {
   std::int64_t minimumRoiSize = 0;   ///< regions with fewer voxels are NaN rows; 0 = no minimum
 };
 
+/// How one network is trained (METHOD.md section 5); one per expert architecture and one for the
+/// whole-lung baselines. Defaults here are the CNN expert's; the schema sets each section's own.
+struct TrainRecipe {
+  double lr = 1e-4;                  ///< AdamW learning rate (betas 0.9, 0.999)
+  double weightDecay = 1e-4;         ///< AdamW decoupled weight decay
+  int batch = 4;                     ///< training batch size
+  int epochs = 100;                  ///< maximum epochs
+  int patience = 15;                 ///< early stopping: epochs without improvement of `monitor`
+  std::string monitor = "val_loss";  ///< early-stopping and best-epoch criterion: val_loss or val_auc
+  double minDelta = 0.0;             ///< an improvement must exceed this
+  std::string scheduler = "plateau"; ///< plateau (ReduceLROnPlateau on val AUC), cosine (per epoch) or none
+  double plateauFactor = 0.5;        ///< plateau: lr multiplier
+  int plateauPatience = 5;           ///< plateau: epochs without val-AUC improvement before reducing
+  int cosineEpochs = 0;              ///< cosine: T_max in epochs; 0 = the recipe's epochs
+  double minLr = 1e-6;               ///< cosine: eta_min; plateau: the floor
+  double labelSmoothing = 0.05;      ///< cross-entropy label smoothing
+  double clipNorm = 1.0;             ///< gradient clipping (L2 norm); 0 = off
+  bool classWeights = true;          ///< class-weighted CE, w_c = N_train / (2 N_train,c), training split only
+  std::string augment = "strong";    ///< training augmentation: strong (CNN's), light (ViT/Mamba's) or none
+};
+
+/// A recipe with the given values and the defaults above for the rest.
+inline TrainRecipe makeRecipe(double lr, double weightDecay, int batch, int epochs, int patience, std::string scheduler,
+                              double labelSmoothing, double clipNorm, std::string augment) {
+  TrainRecipe r;
+  r.lr = lr;
+  r.weightDecay = weightDecay;
+  r.batch = batch;
+  r.epochs = epochs;
+  r.patience = patience;
+  r.scheduler = std::move(scheduler);
+  r.labelSmoothing = labelSmoothing;
+  r.clipNorm = clipNorm;
+  r.augment = std::move(augment);
+  return r;
+}
+
+/// [cnn]: the CNN expert's size and recipe.
+struct CnnConfig {
+  std::string channels = "24,48,96";  ///< output channels of the conv stages
+  std::string hidden = "256,64";      ///< widths of the MLP head's hidden layers
+  double dropout = 0.5;
+  TrainRecipe recipe = makeRecipe(1e-4, 1e-4, 4, 100, 15, "plateau", 0.05, 1.0, "strong");
+};
+
+/// [vit]: the ViT expert's size and recipe.
+struct VitConfig {
+  int patch = 8;
+  int dim = 128;
+  int depth = 3;
+  int heads = 4;
+  double mlpRatio = 1.5;
+  double dropout = 0.2;
+  TrainRecipe recipe = makeRecipe(5e-5, 1e-3, 2, 80, 20, "cosine", 0.2, 1.0, "light");
+};
+
+/// [mamba]: the Mamba expert's size and recipe.
+struct MambaConfig {
+  int patch = 8;
+  int dModel = 128;
+  int depth = 3;
+  int dState = 32;
+  int dConv = 4;
+  int expand = 2;
+  double dropout = 0.2;
+  std::string scan = "auto";  ///< selective scan: auto (parallel on CUDA and for sequences up to 256 tokens, else sequential), parallel or sequential
+  TrainRecipe recipe = makeRecipe(1e-4, 1e-3, 4, 80, 20, "cosine", 0.2, 1.0, "light");
+};
+
+/// [swinunetr]: the SwinUNETR baseline backbone's size (its recipe is [baseline]'s).
+struct SwinUnetrConfig {
+  int featureSize = 48;
+  int window = 7;
+  std::string depths = "2,2,2,2";
+  std::string heads = "3,6,12,24";
+  std::string headPool = "decoder";  ///< decoder (GAP of the decoder output, reference) or bottleneck
+};
+
+/// [baseline]: the whole-lung baselines (region LUNG) and their shared recipe.
+struct BaselineConfig {
+  std::string architectures = "swinunetr,cnn,vit,mamba";  ///< comma-separated; empty = no baselines
+  TrainRecipe recipe = makeRecipe(4e-4, 1e-5, 4, 50, 10, "none", 0.0, 0.0, "none");
+};
+
+/// [xgb]: the radiomics expert (XGBoost on the region's 107 features).
+struct XgbConfig {
+  int trees = 50;
+  int maxDepth = 3;
+  double eta = 0.1;
+  int earlyStoppingRounds = 10;
+  std::string trainOn = "train";  ///< train (the fold's training scans, early stopping on validation) or paper
+                                  ///< (70 % of the validation half, scored on the other 30 %, as the reference)
+};
+
+/// [train]: stage 2, the grid of expert and baseline trainings (METHOD.md section 5).
+struct TrainConfig {
+  std::string experts = "cnn,vit,mamba,xgb";  ///< expert architectures of the grid
+  std::string regions = "all7";               ///< a region set (all7, lobes, lungs) or comma-separated region names
+  std::string folds;                          ///< comma-separated fold numbers; empty = every fold of the split
+  std::string device = "auto";                ///< auto (CUDA when LibTorch has it), cpu or cuda
+  std::string precision = "fp32";             ///< fp32 or bf16 (autocast)
+  bool channelsLast = false;                  ///< channels-last-3d memory format for the networks
+  int threads = 0;                            ///< intra-op threads; 0 = run.threads / the allocation
+  int evalBatch = 8;                          ///< batch size for validation/test inference
+  double cacheGb = 4.0;                       ///< scans kept in memory across epochs and tasks; beyond, stream each epoch
+  int prefetch = 8;                           ///< scans decoded ahead by the shard reader
+};
+
 struct Config {
   RunConfig run;
   CohortConfig cohort;
@@ -75,6 +184,13 @@ struct Config {
   SplitConfig split;
   PreprocessConfig preprocess;
   RadiomicsConfig radiomics;
+  TrainConfig train;
+  CnnConfig cnn;
+  VitConfig vit;
+  MambaConfig mamba;
+  SwinUnetrConfig swinunetr;
+  BaselineConfig baseline;
+  XgbConfig xgb;
 };
 
 }  // namespace ren

@@ -41,6 +41,12 @@ std::string configHash(const Config& config);
 /// SHA-256 (hex) of the canonical text of the named sections only (stage fingerprints).
 std::string sectionsHash(const Config& config, const std::vector<std::string>& sections);
 
+/// The items of a comma-separated config value, trimmed; empty text gives an empty list.
+std::vector<std::string> configList(const std::string& text);
+
+/// A comma-separated list of integers in [lo, hi]; throws ConfigError naming `key` and the value.
+std::vector<std::int64_t> configIntList(const std::string& text, const std::string& key, std::int64_t lo, std::int64_t hi);
+
 /// Names of all sections, in schema order.
 std::vector<std::string> configSections();
 

@@ -33,6 +33,12 @@ extern const std::array<Region, kRegionCount> kRegions;
 /// Region by name (case-sensitive, canonical names); nullopt if unknown.
 std::optional<Region> findRegion(std::string_view name);
 
+/// The whole lung (every canonical label 1..7): the input of the whole-lung baselines (region name
+/// "LUNG" of the task grid). Not one of the seven regions: index 7, outside every per-region table.
+extern const Region kWholeLung;
+/// A region of the task grid: one of the seven, or LUNG; nullopt if unknown.
+std::optional<Region> findTaskRegion(std::string_view name);
+
 /// Region sets of METHOD.md: lungs = {LEFT, RIGHT}, lobes = {LUL..RLL}, all7 = all seven.
 /// Throws ConfigError listing the allowed names when `name` is unknown.
 std::vector<Region> regionSet(std::string_view name);

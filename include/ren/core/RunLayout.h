@@ -15,6 +15,8 @@ inline std::filesystem::path cohortTable(const Config& c) {
 }
 inline std::filesystem::path splitCsv(const Config& c) { return runDir(c) / "split.csv"; }
 inline std::filesystem::path splitSummary(const Config& c) { return runDir(c) / "split.json"; }
+inline std::filesystem::path dataDir(const Config& c) { return runDir(c) / "data"; }
+inline std::filesystem::path tasksDir(const Config& c) { return runDir(c) / "tasks"; }
 inline std::filesystem::path logsDir(const Config& c) { return runDir(c) / "logs"; }
 inline std::filesystem::path radiomicsDir(const Config& c) { return runDir(c) / "radiomics"; }
 inline std::filesystem::path radiomicsCsv(const Config& c) { return radiomicsDir(c) / "features.csv"; }

@@ -27,6 +27,9 @@ class RunManifest {
   std::filesystem::path runDir_;
 };
 
+/// This machine's host name ("unknown" when it cannot be read), recorded with stage and task status.
+std::string hostName();
+
 /// Current UTC time as ISO 8601 (e.g. 2026-11-28T18:04:05Z).
 std::string utcNow();
 
