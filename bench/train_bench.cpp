@@ -45,6 +45,7 @@
 #include "ren/core/ConfigSchema.h"
 #include "ren/core/Parallel.h"
 #include "ren/models/ExpertNetwork.h"
+#include "ren/train/NeuralTrainer.h"
 
 #ifndef REN_SOURCE_DIR
 #define REN_SOURCE_DIR "."
@@ -68,34 +69,8 @@ double envDouble(const char* name, double fallback) {
   return v && *v ? std::atof(v) : fallback;
 }
 
-/// The network sizes a Config describes (as the trainer builds them), at `grid`.
-ren::models::NetworkSpec networkSpec(const ren::Config& c, std::int64_t grid) {
-  ren::models::NetworkSpec s;
-  s.grid = grid;
-  s.cnn.channels = ren::configIntList(c.cnn.channels, "cnn.channels", 1, 65536);
-  s.cnn.hidden = ren::configIntList(c.cnn.hidden, "cnn.hidden", 1, 1 << 24);
-  s.cnn.dropout = c.cnn.dropout;
-  s.vit.patch = c.vit.patch;
-  s.vit.dim = c.vit.dim;
-  s.vit.depth = c.vit.depth;
-  s.vit.heads = c.vit.heads;
-  s.vit.mlpRatio = c.vit.mlpRatio;
-  s.vit.dropout = c.vit.dropout;
-  s.mamba.patch = c.mamba.patch;
-  s.mamba.dModel = c.mamba.dModel;
-  s.mamba.depth = c.mamba.depth;
-  s.mamba.dState = c.mamba.dState;
-  s.mamba.dConv = c.mamba.dConv;
-  s.mamba.expand = c.mamba.expand;
-  s.mamba.dropout = c.mamba.dropout;
-  s.mamba.scan = c.mamba.scan;
-  s.swinunetr.featureSize = c.swinunetr.featureSize;
-  s.swinunetr.window = c.swinunetr.window;
-  s.swinunetr.depths = ren::configIntList(c.swinunetr.depths, "swinunetr.depths", 1, 64);
-  s.swinunetr.heads = ren::configIntList(c.swinunetr.heads, "swinunetr.heads", 1, 1024);
-  s.swinunetr.headPool = c.swinunetr.headPool;
-  return s;
-}
+/// The network sizes a Config describes, exactly as the trainer builds them.
+using ren::train::networkSpec;
 
 /// The recipe that trains `arch` (swinunetr is a baseline backbone: the baseline recipe).
 const ren::TrainRecipe& recipeFor(const ren::Config& c, const std::string& arch) {
