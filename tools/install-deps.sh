@@ -11,6 +11,7 @@ packages=(
   libinsighttoolkit5-dev
   libxgboost-dev xgboost
   python3-torch python3-xgboost
+  r-cran-proc
   libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtbb-dev zlib1g-dev

@@ -6,8 +6,10 @@
 
 #include "CliCommand.h"
 #include "ren/core/Error.h"
+#include "ren/gating/GateStage.h"
 #include "ren/preprocess/PreprocessStage.h"
 #include "ren/radiomics/RadiomicsStage.h"
+#include "ren/reduce/ReduceStage.h"
 #include "ren/split/SplitStage.h"
 #include "ren/train/TrainGrid.h"
 #include "ren/synth/SynthStage.h"
@@ -21,6 +23,8 @@ void registerStages() {
   ren::preprocess::registerPreprocessStage(registry);
   ren::radiomics::registerRadiomicsStage(registry);
   ren::train::registerTrainStage(registry);
+  ren::gating::registerGateStage(registry);
+  ren::reduce::registerReduceStage(registry);
 }
 
 std::vector<ren::cli::CliCommand> allCommands() {

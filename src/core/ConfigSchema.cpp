@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <set>
@@ -56,6 +57,8 @@ const std::vector<Section>& sections() {
       {"swinunetr", "the SwinUNETR baseline backbone's size (trained with the [baseline] recipe)"},
       {"baseline", "the whole-lung baselines (region LUNG) and their training recipe"},
       {"xgb", "the radiomics expert: XGBoost on the region's 107 features"},
+      {"gating", "stage 3: the 11 gating strategies and their validation-only selection (METHOD.md section 6)"},
+      {"reduce", "the tables T1-T8 and their statistics (METHOD.md section 8)"},
   };
   return s;
 }
@@ -314,6 +317,54 @@ const std::vector<Field>& schema() {
         "validation half, as the reference code (train, paper)",
         [](Config& c) { return FieldRef(&c.xgb.trainOn); })
         .choices = [] { return fixedChoices({"train", "paper"}); };
+    // [gating]
+    add("gating", "strategies", "\"all\" or a comma-separated subset of the registered strategies, checked by the gate stage (see "
+        "docs/GATING.md)",
+        [](Config& c) { return FieldRef(&c.gating.strategies); })
+        .nonEmpty = true;
+    add("gating", "region_sets", "region sets to gate, comma-separated; the first is the primary one (T2, T3), the "
+        "others feed the region-set ablation T4; grid = the regions of train.regions (all7, lobes, lungs, grid)",
+        [](Config& c) { return FieldRef(&c.gating.regionSets); })
+        .nonEmpty = true;
+    add("gating", "hierarchical", "lobe weights renormalised among lobes and lung weights among lungs, each group "
+        "carrying half the mass (reference-code parity)",
+        [](Config& c) { return FieldRef(&c.gating.hierarchical); });
+    add("gating", "cross_architecture", "also gate the experts of every architecture together (architecture \"all\", "
+        "7 x experts)",
+        [](Config& c) { return FieldRef(&c.gating.crossArchitecture); });
+    intRange(add("gating", "inner_folds", "inner cross-validation folds (over validation patients) scoring the fitted "
+                 "strategies",
+                 [](Config& c) { return FieldRef(&c.gating.innerFolds); }),
+             2, 100);
+    add("gating", "softmax_taus", "val_auc_softmax: candidate temperatures, comma-separated positive numbers",
+        [](Config& c) { return FieldRef(&c.gating.softmaxTaus); })
+        .nonEmpty = true;
+    intRange(add("gating", "learned_l2", "learned_softmax: lambda of lambda * ||theta||^2",
+                 [](Config& c) { return FieldRef(&c.gating.learnedL2); }),
+             0.0, 1e6);
+    intRange(add("gating", "stacking_c", "stacking_logistic: inverse L2 strength (scikit-learn's C)",
+                 [](Config& c) { return FieldRef(&c.gating.stackingC); }),
+             1e-9, 1e12);
+    intRange(add("gating", "gate_l2", "radiomics_gate: lambda of lambda * ||W||^2",
+                 [](Config& c) { return FieldRef(&c.gating.gateL2); }),
+             0.0, 1e6);
+    intRange(add("gating", "gate_dims", "radiomics_gate: PCA dimensions of the radiomics input (at most)",
+                 [](Config& c) { return FieldRef(&c.gating.gateDims); }),
+             1, 1024);
+    intRange(add("gating", "magnitude_eps", "magnitude_based: epsilon added to every region's mean |z|",
+                 [](Config& c) { return FieldRef(&c.gating.magnitudeEps); }),
+             0.0, 1e6);
+    // [reduce]
+    intRange(add("reduce", "bootstrap", "stratified bootstrap resamples for confidence intervals without an analytic "
+                 "variance",
+                 [](Config& c) { return FieldRef(&c.reduce.bootstrap); }),
+             100, 1000000);
+    intRange(add("reduce", "level", "confidence level of every interval",
+                 [](Config& c) { return FieldRef(&c.reduce.level); }),
+             0.5, 0.999);
+    add("reduce", "reference", "the whole-lung baseline REN is compared against in T3 (swinunetr, cnn, vit, mamba)",
+        [](Config& c) { return FieldRef(&c.reduce.reference); })
+        .choices = [] { return fixedChoices({"swinunetr", "cnn", "vit", "mamba"}); };
     return f;
   }();
   return fields;
@@ -657,6 +708,15 @@ void validateConfig(const Config& c) {
   if (!trimView(c.train.folds).empty()) {
     const int folds = c.split.folds * (c.split.rotateValTest ? 2 : 1);
     configIntList(c.train.folds, "train.folds", 0, folds - 1);
+  }
+  checkSubset("gating.region_sets", c.gating.regionSets, {"all7", "lobes", "lungs", "grid"}, false);
+  // gating.strategies is checked against the strategy registry by the gate stage (one list of names).
+  for (const auto& item : configList(c.gating.softmaxTaus)) {
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (end == item.c_str() || *end != '\0' || !(v > 0))
+      throw ConfigError("gating.softmax_taus = \"" + c.gating.softmaxTaus + "\": '" + item +
+                        "' is not a positive number; expected e.g. \"0.01,0.02,0.05,0.1,0.2\"");
   }
   configIntList(c.cnn.channels, "cnn.channels", 1, 65536);
   configIntList(c.cnn.hidden, "cnn.hidden", 1, 1 << 24);

@@ -1,7 +1,5 @@
 #include "ren/core/RunManifest.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,35 +8,10 @@
 
 #include "ren/core/AtomicFile.h"
 #include "ren/core/Error.h"
+#include "ren/core/FileLock.h"
 
 namespace ren {
 namespace fs = std::filesystem;
-
-namespace {
-/// An exclusive advisory lock on a file, released on destruction.
-class FileLock {
- public:
-  explicit FileLock(const fs::path& file) {
-    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT, 0644);
-    if (fd_ < 0) throw InputError("cannot open lock file '" + file.string() + "': " + std::strerror(errno));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        ::close(fd_);
-        throw InputError("cannot lock '" + file.string() + "': " + std::strerror(errno));
-      }
-    }
-  }
-  ~FileLock() {
-    ::flock(fd_, LOCK_UN);
-    ::close(fd_);
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-}  // namespace
 
 std::string hostName() {
   char buf[256] = {0};

@@ -22,13 +22,14 @@
 namespace ren {
 namespace fs = std::filesystem;
 
-namespace {
 std::string runId(const Config& config) {
   if (!config.run.name.empty()) return config.run.name;
   fs::path dir = fs::path(config.run.dir).lexically_normal();
   if (dir.filename().empty()) dir = dir.parent_path();
   return dir.filename().string();
 }
+
+namespace {
 
 bool outputsExist(const StageDefinition& stage, const Config& config) {
   if (!stage.outputs) return true;

@@ -120,7 +120,7 @@ double averagePrecision(const std::vector<int>& labels, const std::vector<double
       previousTp = g.tpAtOrAbove;
     }
   }
-  return ap;
+  return std::min(1.0, std::max(0.0, ap));  // the sum of steps can round past 1
 }
 
 double brierScore(const std::vector<int>& labels, const std::vector<double>& scores) {

@@ -32,7 +32,9 @@ EOF
 
 # The tiny run used by the run cases: RUN=$W/run.
 RUN="$W/run"
-TINY_SETS=(--set "run.dir=$RUN" --set synth.size=24 --set synth.spacing=10 --set run.log_level=info)
+# Seed 12: fold 0's validation half (one patient of this 10-patient cohort) holds scans of both classes,
+# which the gate stage needs (with 5 and with 4 folds).
+TINY_SETS=(--set "run.dir=$RUN" --set run.seed=12 --set synth.size=24 --set synth.spacing=10 --set run.log_level=info)
 tiny_run() { ren run --config "$TINY" "${TINY_SETS[@]}" "$@"; }
 
 check_synth_dir() { # DIR: a complete synthetic cohort directory
@@ -106,7 +108,7 @@ check_sub_help() {
   done
   expect_empty_dir "$W"
 }
-case_help_available() { check_sub_help version config synth split preprocess radiomics train-task train run status; }
+case_help_available() { check_sub_help version config synth split preprocess radiomics train-task train gate reduce run status; }
 
 case_no_subcommand() {
   ren
@@ -239,12 +241,18 @@ check_first_run() {
   local f
   for f in manifest.json config.toml split.csv split.json logs/synth.log logs/split.log cohort/cohort.csv \
     radiomics/features.csv radiomics/features.h5 tasks/LLL-cnn-f0/metrics.json tasks/RUL-xgb-f0/model.json \
-    tasks/LUNG-swinunetr-f0/model.pt; do
+    tasks/LUNG-swinunetr-f0/model.pt gating/cnn-f0.json gating/all-f0.json gating/xgb-f0.predictions.csv \
+    tables/T1_region_architecture_auc.csv tables/T3_ren_vs_baselines.md tables/T8_cost_per_architecture.tex \
+    tables/README.md; do
     expect_file "$RUN/$f"
   done
   [ "$(json_get "$RUN/manifest.json" 'd["stages"]["synth"]["status"]')" = "done" ] || fail "synth not done in manifest"
   [ "$(json_get "$RUN/manifest.json" 'd["stages"]["split"]["status"]')" = "done" ] || fail "split not done in manifest"
   [ "$(json_get "$RUN/manifest.json" 'd["stages"]["radiomics"]["status"]')" = "done" ] || fail "radiomics not done in manifest"
+  [ "$(json_get "$RUN/manifest.json" 'd["stages"]["reduce"]["status"]')" = "done" ] || fail "reduce not done in manifest"
+  # The gate stage selected a strategy on validation; T6 says which stage it lacks.
+  [ -n "$(json_get "$RUN/gating/cnn-f0.json" 'd["selected"]["name"]')" ] || fail "gating/cnn-f0.json selects nothing"
+  expect_in "$RUN/tables/T6_ensemble_vs_fusion.csv" "stage fuse has not run"
 }
 
 case_run() {
@@ -284,7 +292,9 @@ case_run_resume() {
   expect_in "$IO/all" "stage preprocess: complete"
   expect_in "$IO/all" "stage radiomics: complete"
   expect_in "$IO/all" "stage train: complete"
-  [ "$(grep -c "skipping" "$IO/all")" -eq 5 ] || fail "expected 5 'skipping' lines (synth, split, preprocess, radiomics, train)
+  expect_in "$IO/all" "stage gate: complete"
+  expect_in "$IO/all" "stage reduce: complete"
+  [ "$(grep -c "skipping" "$IO/all")" -eq 7 ] || fail "expected 7 'skipping' lines (synth, split, preprocess, radiomics, train, gate, reduce)
 $(show)"
   expect_not_in "$IO/all" "started"
   sha256sum -c --quiet "$TMP/sums" || fail "outputs changed on a resumed run"
@@ -355,6 +365,27 @@ case_stages_individually() {
 $(show)"
 }
 
+case_gate_reduce_without_training() {
+  ren synth --config "$TINY" "${TINY_SETS[@]}"
+  expect_rc 0
+  ren split --config "$TINY" "${TINY_SETS[@]}"
+  expect_rc 0
+  # gate needs every expert's predictions: one message naming a missing file, exit 1, nothing written.
+  ren gate --config "$TINY" "${TINY_SETS[@]}"
+  expect_rc 1
+  expect_last_err "predictions.csv is missing"
+  expect_last_err "ren train"
+  expect_no_file "$RUN/gating"
+  [ "$(json_get "$RUN/manifest.json" 'd["stages"]["gate"]["status"]')" = "failed" ] || fail "gate failure not recorded"
+  # reduce reports on whatever the run holds: every table says which stage is missing.
+  ren reduce --config "$TINY" "${TINY_SETS[@]}"
+  expect_rc 0
+  expect_in "$RUN/tables/T1_region_architecture_auc.csv" "stage train has not run"
+  expect_in "$RUN/tables/T2_gating_strategies.md" "Not available"
+  expect_in "$RUN/tables/T3_ren_vs_baselines.tex" "Not available"
+  expect_in "$RUN/tables/README.md" "not available"
+}
+
 case_split_no_cohort() {
   ren split --config "$TINY" --set "run.dir=$W/empty"
   expect_rc 1
@@ -409,9 +440,9 @@ case_unknown_subcommand_named() {
 }
 
 CASES="version version_json help help_available no_subcommand unknown_subcommand split_without_config config_check set_bad_value
-unavailable_gate unavailable_fuse unavailable_reduce
+unavailable_fuse
 unavailable_submit synth synth_totalseg run run_resume status run_changed_split stages_individually
-split_no_cohort bad_label
+split_no_cohort bad_label gate_reduce_without_training
 synth_spacing_exact unknown_subcommand_named"
 
 run_case "$CASES"

@@ -1,12 +1,10 @@
 #include "train/TrainFixture.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <stdexcept>
 
+#include "ren/core/FileLock.h"
 #include "ren/core/Logging.h"
 #include "ren/core/Stage.h"
 #include "ren/preprocess/PreprocessStage.h"
@@ -39,20 +37,6 @@ void registerStagesOnce() {
   done = true;
 }
 
-/// Holds an exclusive lock on a file for its lifetime.
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + path.string());
-  }
-  ~FileLock() {
-    ::flock(fd_, LOCK_UN);
-    ::close(fd_);
-  }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 

@@ -177,6 +177,28 @@ struct TrainConfig {
   int prefetch = 8;                           ///< scans decoded ahead by the shard reader
 };
 
+/// [gating] -- stage 3, the 11 gating strategies and their validation-only selection (METHOD.md section 6).
+struct GatingConfig {
+  std::string strategies = "all";                 ///< "all" or comma-separated strategy names
+  std::string regionSets = "all7,lobes,lungs";    ///< region sets to gate; the first is the primary (T2, T3), the rest feed T4
+  bool hierarchical = false;                      ///< lobes and lungs each carry half the mass (reference-code parity)
+  bool crossArchitecture = true;                  ///< also gate all experts of every architecture together (arch "all")
+  int innerFolds = 5;                             ///< inner cross-validation folds scoring the fitted strategies
+  std::string softmaxTaus = "0.01,0.02,0.05,0.1,0.2";  ///< val_auc_softmax's candidate temperatures
+  double learnedL2 = 0.01;                        ///< learned_softmax's lambda
+  double stackingC = 1.0;                         ///< stacking_logistic's inverse L2 strength
+  double gateL2 = 0.01;                           ///< radiomics_gate's lambda
+  int gateDims = 32;                              ///< radiomics_gate: PCA dimensions (at most)
+  double magnitudeEps = 0.01;                     ///< magnitude_based's epsilon
+};
+
+/// [reduce] -- the tables and their statistics (METHOD.md section 8).
+struct ReduceConfig {
+  int bootstrap = 2000;            ///< stratified bootstrap resamples for CIs without an analytic variance
+  double level = 0.95;             ///< confidence level of every interval
+  std::string reference = "swinunetr";  ///< the baseline REN is compared against first in T3
+};
+
 struct Config {
   RunConfig run;
   CohortConfig cohort;
@@ -191,6 +213,8 @@ struct Config {
   SwinUnetrConfig swinunetr;
   BaselineConfig baseline;
   XgbConfig xgb;
+  GatingConfig gating;
+  ReduceConfig reduce;
 };
 
 }  // namespace ren

@@ -49,6 +49,9 @@ class StageRegistry {
   std::vector<StageDefinition> stages_;
 };
 
+/// The run id of tables and the manifest: run.name, or the run directory's name.
+std::string runId(const Config& config);
+
 /// Creates the run directory, writes RUN/config.toml and the manifest header (run id, config hash,
 /// versions). `dependencies` is recorded as the manifest's "dependencies" object.
 void prepareRun(const Config& config, const nlohmann::json& dependencies);

@@ -16,7 +16,7 @@ namespace ren::stats {
 double rocAuc(const std::vector<int>& labels, const std::vector<double>& scores);
 
 /// Average precision as scikit-learn defines it: sum over distinct thresholds (descending) of
-/// (R_n - R_{n-1}) * P_n. NaN when there is no positive.
+/// (R_n - R_{n-1}) * P_n, clamped to [0, 1]. NaN when there is no positive.
 double averagePrecision(const std::vector<int>& labels, const std::vector<double>& scores);
 
 /// Mean of (score - label)^2 (scores must lie in [0, 1]).
