@@ -4,22 +4,11 @@
 
 #include <cmath>
 
+#include "Initialisers.h"
 #include "ren/core/Error.h"
 #include "ren/models/SelectiveScan.h"
 
 namespace ren::models {
-
-void truncatedNormal(torch::Tensor tensor, double std) {
-  // Inverse-CDF sampling of the standard normal restricted to [-2, 2], then scaled.
-  torch::NoGradGuard noGrad;
-  const double bound = 2.0;
-  const double cdfLow = 0.5 * (1.0 + std::erf(-bound / std::sqrt(2.0)));
-  const double cdfHigh = 0.5 * (1.0 + std::erf(bound / std::sqrt(2.0)));
-  tensor.uniform_(2.0 * cdfLow - 1.0, 2.0 * cdfHigh - 1.0);
-  tensor.erfinv_();
-  tensor.mul_(std * std::sqrt(2.0));
-  tensor.clamp_(-bound * std, bound * std);
-}
 
 MambaBlockSize MambaBlockSize::from(const MambaSize& size) {
   MambaBlockSize s;

@@ -15,10 +15,6 @@
 
 namespace ren::models {
 
-/// Fills `tensor` in place with N(0, std^2) truncated to [-2 std, 2 std] (timm's trunc_normal_ with
-/// a = -2 std, b = 2 std), without recording autograd. Shared by the ViT and Mamba initialisations.
-void truncatedNormal(torch::Tensor tensor, double std);
-
 /// The resolved sizes of one mixer.
 struct MambaBlockSize {
   std::int64_t dModel = 128;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "Networks.h"
+#include "Initialisers.h"
 #include "MambaBlock.h"
 #include "ren/core/Error.h"
 

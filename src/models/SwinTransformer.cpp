@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "Initialisers.h"
+
 namespace ren::models::swin {
 
 namespace {
@@ -109,16 +111,6 @@ torch::Tensor relativePositionIndex(const Triple& window) {
   return index;
 }
 
-void truncatedNormal_(torch::Tensor& tensor, double std, double lower, double upper) {
-  torch::NoGradGuard noGrad;
-  auto cdf = [](double v) { return 0.5 * (1.0 + std::erf(v / std::sqrt(2.0))); };
-  const double lo = cdf(lower / std), hi = cdf(upper / std);
-  tensor.uniform_(2.0 * lo - 1.0, 2.0 * hi - 1.0);
-  tensor.erfinv_();
-  tensor.mul_(std * std::sqrt(2.0));
-  tensor.clamp_(lower, upper);
-}
-
 // ---- WindowAttention ----
 
 WindowAttentionImpl::WindowAttentionImpl(std::int64_t dim_, std::int64_t heads_, const Triple& window_)
@@ -128,7 +120,7 @@ WindowAttentionImpl::WindowAttentionImpl(std::int64_t dim_, std::int64_t heads_,
   relative_position_index = register_buffer("relative_position_index", relativePositionIndex(window));
   qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(dim, 3 * dim).bias(true)));
   proj = register_module("proj", torch::nn::Linear(dim, dim));
-  truncatedNormal_(relative_position_bias_table, 0.02);
+  truncatedNormal(relative_position_bias_table, 0.02, -2.0, 2.0);  // MONAI: trunc_normal_(std=0.02), bounds +-2
 }
 
 torch::Tensor WindowAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {

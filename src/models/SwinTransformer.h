@@ -55,10 +55,6 @@ torch::Tensor shiftedWindowMask(const Triple& paddedSide, const Triple& window, 
 /// (dd, dh, dw) = coords(i) - coords(j).
 torch::Tensor relativePositionIndex(const Triple& window);
 
-/// Fills a tensor from N(0, std^2) truncated to [lower, upper] (absolute bounds, as timm / MONAI
-/// trunc_normal_), by inverse-CDF sampling from the current torch generator.
-void truncatedNormal_(torch::Tensor& tensor, double std, double lower = -2.0, double upper = 2.0);
-
 /// Window multi-head self-attention with a learned relative position bias (MONAI WindowAttention):
 /// softmax(q k^T / sqrt(head_dim) + bias[index] (+ mask)) v, then proj.
 /// The bias table and index are sized for the configured window; on a shrunk window of n tokens the

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "Networks.h"
-#include "MambaBlock.h"  // truncatedNormal
+#include "Initialisers.h"
 #include "ren/core/Error.h"
 
 namespace ren::models {
