@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "Networks.h"
+#include "SpecChecks.h"
 #include "ren/core/Error.h"
 
 namespace ren::models {
@@ -82,12 +83,7 @@ std::string joined(const std::vector<std::int64_t>& values) {
 
 void validateCnn(const NetworkSpec& spec) {
   const auto& c = spec.cnn;
-  auto positive = [](std::int64_t value, const std::string& key) {
-    if (value < 1) throw ConfigError(key + " " + std::to_string(value) + " must be >= 1");
-  };
-  positive(spec.grid, "preprocess.grid");
-  positive(spec.inChannels, "input channels");
-  positive(spec.classes, "classes");
+  checkSpecBasics(spec);
   if (c.channels.empty()) throw ConfigError("cnn.channels is empty; give at least one conv stage (e.g. 24,48,96)");
   for (auto v : c.channels)
     if (v < 1) throw ConfigError("cnn.channels '" + joined(c.channels) + "' must all be >= 1");

@@ -5,9 +5,10 @@
 
 #include <string>
 
-#include "Networks.h"
 #include "Initialisers.h"
 #include "MambaBlock.h"
+#include "Networks.h"
+#include "SpecChecks.h"
 #include "ren/core/Error.h"
 
 namespace ren::models {
@@ -80,23 +81,15 @@ class MambaNetworkImpl : public ExpertNetworkImpl {
 
 void validateMamba(const NetworkSpec& spec) {
   const auto& m = spec.mamba;
-  auto positive = [](std::int64_t value, const std::string& key) {
-    if (value < 1) throw ConfigError(key + " " + std::to_string(value) + " must be >= 1");
-  };
-  positive(spec.grid, "preprocess.grid");
-  positive(spec.inChannels, "input channels");
-  positive(spec.classes, "classes");
-  positive(m.patch, "mamba.patch");
-  positive(m.dModel, "mamba.d_model");
-  positive(m.depth, "mamba.depth");
-  positive(m.dState, "mamba.d_state");
-  positive(m.dConv, "mamba.d_conv");
-  positive(m.expand, "mamba.expand");
+  checkSpecBasics(spec);
+  checkPatchTilesGrid(spec, m.patch, "mamba.patch");
+  requirePositive(m.dModel, "mamba.d_model");
+  requirePositive(m.depth, "mamba.depth");
+  requirePositive(m.dState, "mamba.d_state");
+  requirePositive(m.dConv, "mamba.d_conv");
+  requirePositive(m.expand, "mamba.expand");
   if (m.dtRank < 0)
     throw ConfigError("mamba.dt_rank " + std::to_string(m.dtRank) + " must be >= 0 (0 = ceil(d_model / 16))");
-  if (spec.grid % m.patch != 0)
-    throw ConfigError("grid " + std::to_string(spec.grid) + " (preprocess.grid) is not divisible by mamba.patch " +
-                      std::to_string(m.patch));
   if (!(m.dropout >= 0.0 && m.dropout < 1.0))
     throw ConfigError("mamba.dropout " + std::to_string(m.dropout) + " must be in [0, 1)");
   if (m.scan != "auto" && m.scan != "sequential" && m.scan != "parallel")

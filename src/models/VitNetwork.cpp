@@ -5,8 +5,9 @@
 #include <cmath>
 #include <string>
 
-#include "Networks.h"
 #include "Initialisers.h"
+#include "Networks.h"
+#include "SpecChecks.h"
 #include "ren/core/Error.h"
 
 namespace ren::models {
@@ -152,19 +153,11 @@ class VitNetworkImpl : public ExpertNetworkImpl {
 
 void validateVit(const NetworkSpec& spec) {
   const auto& v = spec.vit;
-  auto positive = [](std::int64_t value, const std::string& key) {
-    if (value < 1) throw ConfigError(key + " " + std::to_string(value) + " must be >= 1");
-  };
-  positive(spec.grid, "preprocess.grid");
-  positive(spec.inChannels, "input channels");
-  positive(spec.classes, "classes");
-  positive(v.patch, "vit.patch");
-  positive(v.dim, "vit.dim");
-  positive(v.depth, "vit.depth");
-  positive(v.heads, "vit.heads");
-  if (spec.grid % v.patch != 0)
-    throw ConfigError("grid " + std::to_string(spec.grid) + " (preprocess.grid) is not divisible by vit.patch " +
-                      std::to_string(v.patch));
+  checkSpecBasics(spec);
+  checkPatchTilesGrid(spec, v.patch, "vit.patch");
+  requirePositive(v.dim, "vit.dim");
+  requirePositive(v.depth, "vit.depth");
+  requirePositive(v.heads, "vit.heads");
   if (v.dim % v.heads != 0)
     throw ConfigError("vit.dim " + std::to_string(v.dim) + " is not divisible by vit.heads " + std::to_string(v.heads));
   if (!(v.mlpRatio > 0.0) || mlpWidth(v) < 1)
